@@ -1,0 +1,1 @@
+"""llm-ledger: fetch -> raw -> parse -> normalize -> reconcile -> load -> export."""

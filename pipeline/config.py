@@ -1,0 +1,125 @@
+"""Configuration: the sources registry (sources.yaml) and where data lives."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_SOURCES_FILE = REPO_ROOT / "sources.yaml"
+RECORDED_DIR = REPO_ROOT / "spiders" / "recorded"
+
+# Authority order of DESIGN.md rule 4, best first. Reconcile reads ranks from here only.
+Authority = Literal["override", "first_party", "provider", "catalog"]
+AUTHORITY_RANK: dict[str, int] = {"override": 0, "first_party": 1, "provider": 2, "catalog": 3}
+
+
+class ConfigError(Exception):
+    """Configuration that cannot be used; the message names the file and the entry."""
+
+
+class ProviderRef(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    id: str
+    name: str
+
+
+class SourceConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str
+    name: str
+    kind: Literal["pricing", "model_card", "catalog", "benchmark"]
+    authority: Authority
+    # The provider whose offers this source states first-hand (its own pricing page or API).
+    provider: ProviderRef | None = None
+    spider: str
+    parser: str
+    start_urls: list[str] = Field(min_length=1)
+    options: dict[str, Any] = Field(default_factory=dict)
+    enabled: bool = True
+
+    @field_validator("id")
+    @classmethod
+    def _id_shape(cls, v: str) -> str:
+        if not v or not all(c.isalnum() or c == "-" for c in v) or v != v.lower():
+            raise ValueError(f"source id {v!r} must be lower-case letters, digits and '-'")
+        return v
+
+
+class SourcesFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    sources: list[SourceConfig]
+    # Display names of providers that appear only through routers (OpenRouter's upstream hosts).
+    providers: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("sources")
+    @classmethod
+    def _unique(cls, v: list[SourceConfig]) -> list[SourceConfig]:
+        ids = [s.id for s in v]
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        if dupes:
+            raise ValueError(f"duplicate source ids: {', '.join(dupes)}")
+        return v
+
+    def get(self, source_id: str) -> SourceConfig:
+        for s in self.sources:
+            if s.id == source_id:
+                return s
+        known = ", ".join(s.id for s in self.sources)
+        raise ConfigError(f"unknown source {source_id!r} (configured: {known})")
+
+    def provider_name(self, provider_id: str) -> str:
+        for s in self.sources:
+            if s.provider and s.provider.id == provider_id:
+                return s.provider.name
+        return self.providers.get(provider_id, provider_id)
+
+
+def load_sources(path: Path | None = None) -> SourcesFile:
+    path = Path(path or os.environ.get("LLM_LEDGER_SOURCES_FILE") or DEFAULT_SOURCES_FILE)
+    try:
+        data = yaml.safe_load(path.read_text())
+    except FileNotFoundError:
+        raise ConfigError(f"sources file not found: {path}") from None
+    except yaml.YAMLError as e:
+        raise ConfigError(f"{path}: not valid YAML: {e}") from None
+    try:
+        return SourcesFile.model_validate(data)
+    except ValidationError as e:
+        raise ConfigError(f"{path}: {e}") from None
+
+
+def select_sources(
+    registry: SourcesFile,
+    only: list[str] | None = None,
+    url_overrides: dict[str, list[str]] | None = None,
+) -> list[SourceConfig]:
+    """The sources to run: a subset (``--sources``) with URLs replaced (``--source-url``)."""
+    chosen = [registry.get(i) for i in only] if only else [s for s in registry.sources if s.enabled]
+    overrides = url_overrides or {}
+    for sid in overrides:
+        registry.get(sid)  # an override for an unknown source is a typo: say so
+    return [
+        s.model_copy(update={"start_urls": overrides[s.id]}) if s.id in overrides else s for s in chosen
+    ]
+
+
+def parse_url_overrides(pairs: list[str]) -> dict[str, list[str]]:
+    """``["openrouter=http://127.0.0.1:8000/api/v1/models", ...]`` -> {id: [urls]} (repeatable)."""
+    out: dict[str, list[str]] = {}
+    for pair in pairs:
+        sid, sep, url = pair.partition("=")
+        if not sep or not sid.strip() or not url.strip():
+            raise ConfigError(f"--source-url expects ID=URL, got {pair!r}")
+        out.setdefault(sid.strip(), []).append(url.strip())
+    return out
+
+
+def data_dir(explicit: str | Path | None = None) -> Path:
+    """``--data-dir`` > ``LLM_LEDGER_DATA_DIR`` > ``./data``."""
+    return Path(explicit or os.environ.get("LLM_LEDGER_DATA_DIR") or "data").resolve()

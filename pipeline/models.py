@@ -1,0 +1,135 @@
+"""Pydantic models at the stage boundaries: raw pages, observations, parse results."""
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from pipeline.fields import Entity, FieldType, field_type
+
+Status = Literal["known", "unknown", "not_offered"]
+SourceHealth = Literal["ok", "partial", "failed"]
+
+
+class RawPage(BaseModel):
+    """One stored response, exactly as fetched. ``body_path`` is absolute once loaded."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    source_id: str
+    url: str
+    status: int
+    headers: dict[str, str] = Field(default_factory=dict)
+    fetched_at: datetime
+    sha256: str
+    body_file: str  # relative to the source's crawl folder
+    base_dir: Path | None = Field(default=None, exclude=True)
+
+    def body(self) -> bytes:
+        if self.base_dir is None:
+            raise ValueError(f"raw page {self.url} is not attached to an archive folder")
+        return (self.base_dir / self.body_file).read_bytes()
+
+    def text(self) -> str:
+        return self.body().decode("utf-8", errors="replace")
+
+
+_PARTIAL_DATE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?$")
+
+
+def check_value(ftype: FieldType, value: str) -> None:
+    """Raise ValueError unless ``value`` is the canonical text of a ``ftype``."""
+    if ftype is FieldType.DECIMAL:
+        try:
+            d = Decimal(value)
+        except InvalidOperation:
+            raise ValueError(f"{value!r} is not a decimal") from None
+        if not d.is_finite() or d < 0:
+            raise ValueError(f"{value!r} is not a non-negative finite decimal")
+    elif ftype is FieldType.INT:
+        if not value.isdigit():
+            raise ValueError(f"{value!r} is not a non-negative integer")
+    elif ftype is FieldType.DATE:
+        date.fromisoformat(value)
+        if len(value) != 10:
+            raise ValueError(f"{value!r} is not an ISO date")
+    elif ftype is FieldType.PARTIAL_DATE:
+        if not _PARTIAL_DATE.match(value):
+            raise ValueError(f"{value!r} is not YYYY-MM or YYYY-MM-DD")
+    elif ftype is FieldType.BOOL:
+        if value not in ("true", "false"):
+            raise ValueError(f"{value!r} is not 'true' or 'false'")
+    elif not value.strip():
+        raise ValueError("empty text")
+
+
+class Observation(BaseModel):
+    """What one source said about one field of one entity: raw text, normalized value, status."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    source_id: str
+    url: str
+    entity: Entity
+    model_id: str  # canonical creator/slug
+    provider_id: str | None = None  # offers only
+    provider_model_id: str | None = None  # offers only: the provider's own id
+    variant: str = ""  # offers only: e.g. the upstream host behind a router, a quantization
+    field: str
+    raw: str | None = None  # the text as the source wrote it
+    value: str | None = None  # canonical text (see pipeline.fields); None unless status is known
+    status: Status = "known"
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Observation:
+        ftype = field_type(self.entity, self.field)
+        if self.status == "known":
+            if self.value is None:
+                raise ValueError(f"{self.field}: a known observation needs a value")
+            check_value(ftype, self.value)
+        elif self.value is not None:
+            raise ValueError(f"{self.field}: an {self.status} observation carries no value")
+        if "/" not in self.model_id:
+            raise ValueError(f"model id {self.model_id!r} is not creator/slug")
+        if self.entity == "offer" and not (self.provider_id and self.provider_model_id):
+            raise ValueError("an offer observation needs provider_id and provider_model_id")
+        if self.entity == "model" and (self.provider_id or self.provider_model_id or self.variant):
+            raise ValueError("a model observation has no provider, provider model id or variant")
+        return self
+
+
+class Problem(BaseModel):
+    """Something a parser could not use, named precisely enough to go and look."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    source_id: str
+    url: str
+    field: str | None = None
+    message: str
+    severity: Literal["error", "skip"] = "error"  # error: bad input; skip: deliberately ignored
+
+    def __str__(self) -> str:
+        where = f" field {self.field}" if self.field else ""
+        return f"[{self.source_id}] {self.url}{where}: {self.message}"
+
+
+class ParseResult(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    observations: list[Observation] = Field(default_factory=list)
+    problems: list[Problem] = Field(default_factory=list)
+    items: int = 0  # entities (models or offers) the page yielded
+
+    def extend(self, other: ParseResult) -> None:
+        self.observations.extend(other.observations)
+        self.problems.extend(other.problems)
+        self.items += other.items
+
+
+class PageLayoutError(Exception):
+    """The page is not what the parser expects (changed layout, broken JSON): the page is unusable."""
