@@ -1,0 +1,25 @@
+# The two commands of the README. Both set up .venv first (only when pyproject.toml changed).
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: setup run test clean
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	@touch $(STAMP)
+
+setup: $(STAMP)
+
+## make run: replay the bundled recorded crawl into ./data (warehouse + exports) and print a summary
+run: setup
+	$(VENV)/bin/llm-ledger run
+
+## make test: the whole suite (no network, no server started by hand)
+test: setup
+	$(PY) -m pytest -q
+
+clean:
+	rm -rf data .pytest_cache .hypothesis

@@ -1,0 +1,198 @@
+"""Process stored crawls: parse every raw page, judge each source's health, load observations,
+reconcile and version the resolved state. One call is one transaction."""
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Callable, Literal
+
+import duckdb
+
+from pipeline.config import AUTHORITY_RANK, SourceConfig, SourcesFile
+from pipeline.models import ParseResult, Problem, SourceHealth
+from pipeline.parse import parse_page
+from pipeline.raw import CrawlInfo, FetchInfo, RawArchive
+from pipeline.reconcile import ReconcileStats, reconcile
+from warehouse.load import VersionStats, apply_versions, insert_rows
+
+log = logging.getLogger("llm_ledger.process")
+
+DATA_TABLES = [
+    "crawls", "crawl_sources", "raw_pages", "problems", "observations",
+    "model_versions", "offer_versions", "conflict_log",
+]
+
+
+@dataclass
+class SourceReport:
+    source_id: str
+    health: SourceHealth
+    reason: str | None
+    pages: int
+    items: int
+    observations: int
+    errors: list[Problem]
+    skipped: int
+
+
+@dataclass
+class CrawlReport:
+    crawl_id: str
+    started_at: datetime
+    sources: list[SourceReport] = field(default_factory=list)
+    reconcile: ReconcileStats | None = None
+    versions: VersionStats | None = None
+
+
+ProgressFn = Callable[[str, str, dict[str, object]], None]  # (stage, source_id, counts)
+
+
+def judge_health(fetch: FetchInfo, pages: int, result: ParseResult) -> tuple[SourceHealth, str | None]:
+    """ok: everything parsed; partial: some pages or values were bad; failed: nothing usable."""
+    errors = [p for p in result.problems if p.severity == "error"]
+    if fetch.status == "failed" and not result.observations:
+        return "failed", "; ".join(fetch.errors) or "fetch failed"
+    if not result.observations:
+        why = errors[0].message if errors else "the pages yielded no observations"
+        return "failed", f"nothing usable: {why}" if pages else "no page was fetched"
+    if errors or fetch.errors:
+        first = str(errors[0]) if errors else fetch.errors[0]
+        n = len(errors) + len(fetch.errors)
+        return "partial", f"{n} problem(s), first: {first}"
+    return "ok", None
+
+
+def sync_sources(con: duckdb.DuckDBPyConnection, registry: SourcesFile) -> None:
+    """Upsert the configured sources and provider names (a source removed from configuration
+    keeps its row, so its past claims still resolve)."""
+    rows = [
+        {
+            "source_id": s.id, "name": s.name, "kind": s.kind, "authority": s.authority,
+            "authority_rank": AUTHORITY_RANK[s.authority],
+            "provider_id": s.provider.id if s.provider else None,
+            "provider_name": s.provider.name if s.provider else None,
+        }
+        for s in registry.sources
+    ]
+    con.execute("DELETE FROM sources WHERE source_id IN (SELECT unnest(?))", [[r["source_id"] for r in rows]])
+    insert_rows(con, "sources", rows)
+    providers = dict(registry.providers)
+    providers.update({s.provider.id: s.provider.name for s in registry.sources if s.provider})
+    con.execute("DELETE FROM providers")
+    insert_rows(con, "providers", [{"provider_id": k, "name": v} for k, v in sorted(providers.items())])
+
+
+def parse_source(archive: RawArchive, crawl: CrawlInfo, fetch: FetchInfo, source: SourceConfig,
+                 ) -> tuple[list[dict[str, object]], ParseResult]:
+    pages: list[dict[str, object]] = []
+    result = ParseResult()
+    for page in archive.pages(crawl.crawl_id, fetch.source_id):
+        body = page.body()
+        pages.append({
+            "crawl_id": crawl.crawl_id, "source_id": page.source_id, "url": page.url, "status": page.status,
+            "headers": json.dumps(page.headers, sort_keys=True), "fetched_at": page.fetched_at,
+            "sha256": page.sha256, "body_file": page.body_file, "size_bytes": len(body),
+        })
+        result.extend(parse_page(page, source))
+    return pages, result
+
+
+def process_crawl(
+    con: duckdb.DuckDBPyConnection,
+    archive: RawArchive,
+    registry: SourcesFile,
+    crawl: CrawlInfo,
+    run_id: str,
+    progress: ProgressFn | None = None,
+) -> CrawlReport:
+    """Parse and load one stored crawl, then version the resolved state as of its start time.
+    The caller owns the transaction."""
+    report = CrawlReport(crawl_id=crawl.crawl_id, started_at=crawl.started_at)
+    con.execute(
+        "INSERT INTO crawls VALUES (?, ?, ?, ?, ?)",
+        [crawl.crawl_id, crawl.started_at, crawl.mode, datetime.now(UTC), run_id],
+    )
+    for fetch in archive.fetches(crawl.crawl_id):
+        try:
+            source = registry.get(fetch.source_id)
+        except Exception:
+            log.warning("crawl %s holds source %s, which is not configured: skipped", crawl.crawl_id, fetch.source_id)
+            continue
+        pages, result = parse_source(archive, crawl, fetch, source)
+        health, reason = judge_health(fetch, len(pages), result)
+        errors = [p for p in result.problems if p.severity == "error"]
+        skipped = sum(1 for p in result.problems if p.severity == "skip")
+        for p in errors[:20]:
+            log.warning("%s", p)
+        if len(errors) > 20:
+            log.warning("[%s] ... and %d more problems", source.id, len(errors) - 20)
+        if health == "failed":
+            log.error("[%s] failed in crawl %s: %s (nothing retired)", source.id, crawl.crawl_id, reason)
+        insert_rows(con, "raw_pages", pages)
+        insert_rows(con, "problems", [{"crawl_id": crawl.crawl_id, **p.model_dump()} for p in result.problems])
+        insert_rows(con, "observations", [
+            {
+                "crawl_id": crawl.crawl_id, "source_id": o.source_id, "url": o.url, "entity": o.entity,
+                "model_id": o.model_id, "provider_id": o.provider_id or "",
+                "provider_model_id": o.provider_model_id or "", "variant": o.variant, "field": o.field,
+                "raw": o.raw, "value": o.value, "status": o.status,
+            }
+            for o in result.observations
+        ])
+        con.execute(
+            "INSERT INTO crawl_sources VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [crawl.crawl_id, source.id, fetch.status, health, reason, len(pages), result.items,
+             len(result.observations), len(errors), skipped],
+        )
+        report.sources.append(SourceReport(source.id, health, reason, len(pages), result.items,
+                                           len(result.observations), errors, skipped))
+        if progress:
+            progress("parsed", source.id, {"pages": len(pages), "items": result.items,
+                                           "errors": len(errors), "health": health})
+    report.reconcile = reconcile(con, crawl.crawl_id, crawl.started_at)
+    report.versions = apply_versions(con, crawl.crawl_id, crawl.started_at)
+    if progress:
+        progress("loaded", "", {"crawl": crawl.crawl_id})
+    return report
+
+
+Mode = Literal["pending", "rebuild"]
+
+
+def loaded_crawls(con: duckdb.DuckDBPyConnection) -> dict[str, datetime]:
+    return {cid: ts for cid, ts in con.execute("SELECT crawl_id, started_at FROM crawls").fetchall()}
+
+
+def process_pending(
+    con: duckdb.DuckDBPyConnection,
+    archive: RawArchive,
+    registry: SourcesFile,
+    run_id: str,
+    rebuild: bool = False,
+    progress: ProgressFn | None = None,
+) -> list[CrawlReport]:
+    """Load every stored crawl the warehouse has not seen, oldest first, in one transaction.
+
+    A crawl older than one already loaded cannot be appended to the history: the whole
+    warehouse is then rebuilt from the raw archive, in date order (as with ``rebuild=True``).
+    """
+    con.execute("BEGIN TRANSACTION")
+    try:
+        sync_sources(con, registry)
+        loaded = loaded_crawls(con)
+        pending = [c for c in archive.crawls() if c.crawl_id not in loaded]
+        newest = max(loaded.values(), default=None)
+        if rebuild or (pending and newest is not None and min(c.started_at for c in pending) < newest):
+            if not rebuild:
+                log.info("a stored crawl predates the loaded history: rebuilding from the raw archive")
+            for table in DATA_TABLES:
+                con.execute(f"DELETE FROM {table}")
+            pending = archive.crawls()
+        reports = [process_crawl(con, archive, registry, c, run_id, progress) for c in pending]
+        con.execute("COMMIT")
+        return reports
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise

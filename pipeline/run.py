@@ -1,0 +1,174 @@
+"""The main job, composed of plain functions: crawl (or replay the recorded crawl) -> process -> export.
+
+The CLI and the Prefect flows both call these; neither Scrapy nor Prefect is imported here.
+"""
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from pipeline.config import RECORDED_DIR, SourceConfig, SourcesFile, load_sources, select_sources
+from pipeline.export import ExportResult, export, newest_crawl_date
+from pipeline.process import CrawlReport, ProgressFn, process_pending
+from pipeline.raw import CrawlInfo, FetchInfo, RawArchive, new_crawl_id
+from warehouse.connection import connect
+
+log = logging.getLogger("llm_ledger.run")
+
+
+class RunError(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class Paths:
+    data_dir: Path
+
+    @property
+    def warehouse(self) -> Path:
+        return self.data_dir / "ledger.duckdb"
+
+    @property
+    def raw(self) -> Path:
+        return self.data_dir / "raw"
+
+    @property
+    def exports(self) -> Path:
+        return self.data_dir / "exports"
+
+
+@dataclass
+class RunSummary:
+    run_id: str
+    mode: str
+    paths: Paths
+    fetches: list[FetchInfo] = field(default_factory=list)
+    imported: list[str] = field(default_factory=list)
+    reports: list[CrawlReport] = field(default_factory=list)
+    exported: ExportResult | None = None
+    models: int = 0
+    offers: int = 0
+    conflicts: int = 0
+
+
+def new_run_id() -> str:
+    return f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:6]}"
+
+
+def replay_recorded(archive: RawArchive, recorded_dir: Path = RECORDED_DIR) -> list[CrawlInfo]:
+    """Import the bundled recorded crawls into the archive (as if just fetched); returns new ones."""
+    if not any(c.mode == "recorded" for c in archive.crawls()) and any(c.mode == "live" for c in archive.crawls()):
+        raise RunError(
+            f"{archive.root} holds live crawls: replaying the recorded crawl would mix its pages into that "
+            "history. Use `--live`, or another --data-dir for the recorded data."
+        )
+    imported = []
+    for folder in sorted(p for p in recorded_dir.iterdir() if (p / "crawl.json").exists()):
+        info, new = archive.import_crawl(folder)
+        if new:
+            imported.append(info)
+    return imported
+
+
+def crawl(
+    archive: RawArchive,
+    sources: list[SourceConfig],
+    crawl_id: str | None = None,
+    parallel: int = 2,
+    settings: dict[str, str] | None = None,
+    timeout_s: float = 600,
+) -> tuple[str, list[FetchInfo]]:
+    """Fetch ``sources`` now into a new crawl of the raw archive (each source in a subprocess)."""
+    from spiders.runner import crawl_sources  # imports no Scrapy itself: crawls run in subprocesses
+
+    crawl_id = crawl_id or new_crawl_id()
+    archive.start_crawl(crawl_id, datetime.now(UTC), mode="live")
+    fetches = crawl_sources(sources, archive.root, crawl_id, parallel=parallel, settings=settings, timeout_s=timeout_s)
+    return crawl_id, fetches
+
+
+def _counts(con: object, summary: RunSummary) -> None:
+    summary.models = con.execute("SELECT count(*) FROM models_current").fetchone()[0]  # type: ignore[attr-defined]
+    summary.offers = con.execute("SELECT count(*) FROM offers_current").fetchone()[0]  # type: ignore[attr-defined]
+    summary.conflicts = con.execute("SELECT count(*) FROM conflicts").fetchone()[0]  # type: ignore[attr-defined]
+
+
+def run(
+    data_dir: Path,
+    registry: SourcesFile | None = None,
+    live: bool = False,
+    only: list[str] | None = None,
+    url_overrides: dict[str, list[str]] | None = None,
+    do_export: bool = True,
+    progress: ProgressFn | None = None,
+    crawl_settings: dict[str, str] | None = None,
+    recorded_dir: Path = RECORDED_DIR,
+) -> RunSummary:
+    """Crawl live (or replay the recorded crawl), load every new crawl, export the newest state."""
+    registry = registry or load_sources()
+    paths = Paths(Path(data_dir))
+    archive = RawArchive(paths.raw)
+    summary = RunSummary(run_id=new_run_id(), mode="live" if live else "recorded", paths=paths)
+    # Open (and lock) the warehouse before fetching anything, so a concurrent run fails at once.
+    con = connect(paths.warehouse)
+    try:
+        if live:
+            sources = select_sources(registry, only, url_overrides)
+            _, summary.fetches = crawl(archive, sources, settings=crawl_settings)
+        else:
+            summary.imported = [c.crawl_id for c in replay_recorded(archive, recorded_dir)]
+        _process(con, archive, registry, summary, rebuild=False, do_export=do_export, progress=progress)
+    finally:
+        con.close()
+    return summary
+
+
+def process_stored(data_dir: Path, registry: SourcesFile | None = None, do_export: bool = True,
+                   progress: ProgressFn | None = None) -> RunSummary:
+    """Load every stored crawl not yet in the warehouse (e.g. fetched by `crawl` tasks), then export."""
+    registry = registry or load_sources()
+    paths = Paths(Path(data_dir))
+    summary = RunSummary(run_id=new_run_id(), mode="process", paths=paths)
+    con = connect(paths.warehouse)
+    try:
+        _process(con, RawArchive(paths.raw), registry, summary, rebuild=False, do_export=do_export, progress=progress)
+    finally:
+        con.close()
+    return summary
+
+
+def _process(con: object, archive: RawArchive, registry: SourcesFile, summary: RunSummary, rebuild: bool,
+             do_export: bool, progress: ProgressFn | None) -> None:
+    summary.reports = process_pending(con, archive, registry, summary.run_id, rebuild=rebuild,  # type: ignore[arg-type]
+                                      progress=progress)
+    if do_export and newest_crawl_date(con) is not None:  # type: ignore[arg-type]
+        summary.exported = export(con, summary.paths.exports, summary.run_id)  # type: ignore[arg-type]
+    _counts(con, summary)
+
+
+def rebuild_warehouse(data_dir: Path, registry: SourcesFile | None = None, progress: ProgressFn | None = None,
+                      do_export: bool = True) -> RunSummary:
+    """Re-parse every stored crawl in date order and rebuild the warehouse from them (one transaction)."""
+    registry = registry or load_sources()
+    paths = Paths(Path(data_dir))
+    summary = RunSummary(run_id=new_run_id(), mode="rebuild", paths=paths)
+    con = connect(paths.warehouse)
+    try:
+        _process(con, RawArchive(paths.raw), registry, summary, rebuild=True, do_export=do_export, progress=progress)
+    finally:
+        con.close()
+    return summary
+
+
+def export_only(data_dir: Path, as_of: date | None = None, out: Path | None = None) -> ExportResult:
+    paths = Paths(Path(data_dir))
+    con = connect(paths.warehouse, read_only=True)
+    try:
+        newest = newest_crawl_date(con)
+        return export(con, out or paths.exports, new_run_id(), as_of=as_of,
+                      update_latest=out is None and (as_of is None or as_of == newest))
+    finally:
+        con.close()

@@ -1,0 +1,235 @@
+"""Raw first: every response a spider receives is stored before the spider looks at it.
+
+- ``ArchiveRecorder`` owns the ``SourceCrawlWriter`` of one source for the whole crawl process
+  (it outlives the spider): it stores pages, records errors and decides the fetch status.
+- ``ArchiveMiddleware`` (a spider middleware next to the engine, see spiders/settings.py) hands
+  each response to the recorder before any other middleware or callback sees it, whatever its
+  HTTP status.
+- ``ArchiveSpider`` is the base of every spider: it takes the ``SourceConfig`` and the recorder,
+  gives every request an errback that records download errors (DNS, timeout, refused, size
+  limit, robots.txt) as ``"<url>: <reason>"``, and leaves follow-up decisions to subclasses.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import AsyncIterator, Callable, Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+from scrapy import Request, Spider, signals
+from scrapy.exceptions import (
+    CannotResolveHostError,
+    DownloadCancelledError,
+    DownloadConnectionRefusedError,
+    DownloadTimeoutError,
+    IgnoreRequest,
+)
+from scrapy.http import Response
+from twisted.python.failure import Failure
+
+from pipeline.config import SourceConfig
+from pipeline.models import RawPage
+from pipeline.raw import FetchInfo, SourceCrawlWriter
+
+logger = logging.getLogger(__name__)
+
+# Request.meta key: the start URL a request stands for (set on start requests only).
+START_URL = "ledger_start_url"
+
+
+def decode_headers(headers: Any) -> dict[str, str]:
+    """Scrapy's bytes headers -> ``{name: first value}`` as text (UTF-8, else Latin-1)."""
+    out: dict[str, str] = {}
+    for key, values in headers.items():
+        if not values:
+            continue
+        out[_text(key)] = _text(values[0])
+    return out
+
+
+def _text(raw: bytes | str) -> str:
+    if isinstance(raw, str):
+        return raw
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("latin-1")
+
+
+_MAXSIZE = re.compile(r"receive (\d+) bytes which is larger than download max size \((\d+)\)")
+
+
+def describe_failure(failure: Failure) -> str:
+    """A short, specific reason for a failed download (the URL is added by the caller)."""
+    exc = failure.value
+    request = getattr(failure, "request", None)
+    meta = request.meta if request is not None else {}
+    if isinstance(exc, IgnoreRequest):
+        response = getattr(exc, "response", None)
+        if response is not None:  # HttpError: only when HTTPERROR_ALLOW_ALL is switched off
+            return f"HTTP {response.status} (response stored, not processed)"
+        msg = str(exc)
+        if "robots.txt" in msg:
+            return "forbidden by robots.txt"
+        return f"request ignored: {msg or type(exc).__name__}"
+    if isinstance(exc, DownloadTimeoutError):
+        timeout = meta.get("download_timeout")
+        return f"download timed out after {timeout:g} s" if isinstance(timeout, (int, float)) else f"download timed out ({exc})"
+    if isinstance(exc, DownloadConnectionRefusedError):
+        return "connection refused"
+    if isinstance(exc, CannotResolveHostError):
+        return f"DNS lookup failed ({exc})"
+    if isinstance(exc, DownloadCancelledError):
+        m = _MAXSIZE.search(str(exc))
+        if m:
+            return f"response of {m.group(1)} bytes exceeds DOWNLOAD_MAXSIZE ({m.group(2)} bytes); not stored"
+        if "max size" in str(exc):
+            return f"response exceeds DOWNLOAD_MAXSIZE; not stored ({exc})"
+        return f"download cancelled ({exc})"
+    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+
+
+class ArchiveRecorder:
+    """Stores the pages of one source in one crawl and decides its fetch status.
+
+    The fetch failed when no page with HTTP status < 400 was stored, when every start URL
+    failed (download error or HTTP status >= 400), or when the crawl did not end normally.
+    """
+
+    def __init__(self, writer: SourceCrawlWriter, start_urls: list[str]) -> None:
+        self.writer = writer
+        self.source_id = writer.source_id
+        # start URL -> True (a response < 400), False (failed), None (no outcome yet)
+        self.start_outcomes: dict[str, bool | None] = {u: None for u in start_urls}
+        self.ok_pages = 0
+        self.close_reason: str | None = None
+        self.info: FetchInfo | None = None
+
+    # -- during the crawl -------------------------------------------------------------
+    def store(self, response: Response) -> RawPage:
+        page = self.writer.add(
+            url=response.url,
+            status=response.status,
+            headers=decode_headers(response.headers),
+            body=response.body,
+            fetched_at=datetime.now(UTC),
+        )
+        if response.status < 400:
+            self.ok_pages += 1
+        request = getattr(response, "request", None)
+        start = request.meta.get(START_URL) if request is not None else None
+        if start is not None:
+            # a retried or redirected start request keeps its meta: the last response counts
+            self.start_outcomes[start] = response.status < 400
+        logger.info("stored %s %s (%d bytes) as %s", response.status, response.url, len(response.body), page.body_file)
+        return page
+
+    def error(self, url: str, reason: str, *, start_url: str | None = None) -> None:
+        self.writer.error(f"{url}: {reason}")
+        if start_url is not None and not self.start_outcomes.get(start_url):
+            self.start_outcomes[start_url] = False
+
+    def on_spider_error(self, failure: Failure, response: Response, spider: Spider) -> None:
+        # A bug in a callback: the page is stored already; say which URL it was.
+        self.writer.error(f"{response.url}: spider error in callback: {failure.getErrorMessage()}")
+
+    def on_spider_closed(self, spider: Spider, reason: str) -> None:
+        self.close_reason = reason
+
+    # -- at the end ---------------------------------------------------------------------
+    def finish(self) -> FetchInfo:
+        """Write fetch.json (once) and return it."""
+        if self.info is not None:
+            return self.info
+        failed = []
+        if self.close_reason not in (None, "finished"):
+            failed.append(f"crawl ended early (close reason: {self.close_reason})")
+        if self.ok_pages == 0:
+            failed.append("no page with HTTP status < 400 was stored")
+        elif self.start_outcomes and not any(self.start_outcomes.values()):
+            failed.append("every start URL failed")
+        for reason in failed:
+            self.writer.error(reason)
+        self.info = self.writer.finish("failed" if failed else "ok")
+        return self.info
+
+
+class ArchiveMiddleware:
+    """Spider middleware: store every response before anything else in the spider sees it."""
+
+    def __init__(self, crawler: Any) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> ArchiveMiddleware:
+        return cls(crawler)
+
+    def process_spider_input(self, response: Response, spider: Spider | None = None) -> None:
+        spider = spider or self.crawler.spider
+        recorder = getattr(spider, "recorder", None)
+        if recorder is not None:
+            recorder.store(response)
+
+
+class ArchiveSpider(Spider):
+    """Base spider: requests carry an errback that records download errors; no facts extracted.
+
+    ``source`` is a ``SourceConfig`` (or its JSON / dict), ``recorder`` the ``ArchiveRecorder``.
+    Subclasses override ``start_requests_for`` (the requests of one start URL) and ``parse``.
+    """
+
+    name = "archive"
+
+    def __init__(self, source: SourceConfig | str | dict, recorder: ArchiveRecorder, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if isinstance(source, (str, bytes)):
+            source = SourceConfig.model_validate_json(source)
+        elif isinstance(source, dict):
+            source = SourceConfig.model_validate(source)
+        self.source: SourceConfig = source
+        self.recorder = recorder
+        self.start_urls = list(source.start_urls)
+
+    @classmethod
+    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> ArchiveSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        # Receivers are weak references by default; the recorder outlives the crawl anyway.
+        crawler.signals.connect(spider.recorder.on_spider_error, signal=signals.spider_error, weak=False)
+        crawler.signals.connect(spider.recorder.on_spider_closed, signal=signals.spider_closed, weak=False)
+        return spider
+
+    # -- requests -------------------------------------------------------------------------
+    def request(self, url: str, callback: Callable[..., Any] | None = None, *, start: bool = False, **kwargs: Any) -> Request:
+        meta = dict(kwargs.pop("meta", None) or {})
+        if start:
+            meta[START_URL] = url
+            kwargs.setdefault("dont_filter", True)
+        return Request(url, callback=callback or self.parse, errback=self.on_error, meta=meta, **kwargs)
+
+    def start_requests_for(self, url: str) -> Iterator[Request]:
+        yield self.request(url, start=True)
+
+    async def start(self) -> AsyncIterator[Request]:  # Scrapy >= 2.13
+        for request in self.start_requests():
+            yield request
+
+    def start_requests(self) -> Iterator[Request]:  # Scrapy < 2.13
+        for url in self.start_urls:
+            yield from self.start_requests_for(url)
+
+    def on_error(self, failure: Failure) -> None:
+        request = failure.request
+        reason = describe_failure(failure)
+        self.logger.error("%s: %s", request.url, reason)
+        self.recorder.error(request.url, reason, start_url=request.meta.get(START_URL))
+
+    def record_problem(self, response: Response, reason: str) -> None:
+        """A stored page the spider could not use to decide follow-ups (logged and recorded)."""
+        self.logger.error("%s: %s", response.url, reason)
+        self.recorder.writer.error(f"{response.url}: {reason}")
+
+    # -- callbacks ----------------------------------------------------------------------
+    def parse(self, response: Response, **kwargs: Any) -> Any:
+        """The page is stored already; the base spider follows nothing."""
+        return None

@@ -1,0 +1,1 @@
+"""The DuckDB warehouse: schema, connection and lock, versioned (SCD2) load, analyst views."""

@@ -1,0 +1,63 @@
+"""Opening the warehouse: one writer at a time, schema migrations, views."""
+from __future__ import annotations
+
+import re
+from importlib import resources
+from pathlib import Path
+
+import duckdb
+
+MIGRATIONS = ["001_schema.sql"]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+class WarehouseLocked(RuntimeError):
+    """Another process holds the warehouse file."""
+
+
+class WarehouseMissing(FileNotFoundError):
+    pass
+
+
+def sql_text(name: str) -> str:
+    return resources.files("warehouse").joinpath("sql", name).read_text()
+
+
+def connect(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open the DuckDB file; fail at once with a clear message if another process is writing it."""
+    path = Path(path)
+    if read_only and not path.exists():
+        raise WarehouseMissing(f"no warehouse at {path}: run `llm-ledger run` first")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        con = duckdb.connect(str(path), read_only=read_only, config={"autoinstall_known_extensions": False})
+    except duckdb.IOException as e:
+        msg = str(e)
+        if "lock" in msg.lower():
+            pid = re.search(r"PID (\d+)", msg)
+            who = f" (process {pid.group(1)})" if pid else ""
+            raise WarehouseLocked(
+                f"the warehouse {path} is in use by another llm-ledger run{who}; "
+                "wait for it to finish, or point --data-dir elsewhere"
+            ) from None
+        raise
+    con.execute("SET TimeZone = 'UTC'")
+    if not read_only:
+        migrate(con)
+    return con
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+    row = con.execute("SELECT max(version) FROM schema_version").fetchone()
+    current = (row[0] if row else None) or 0
+    if current > SCHEMA_VERSION:
+        raise RuntimeError(f"warehouse schema {current} is newer than this llm-ledger ({SCHEMA_VERSION}): upgrade")
+    for version, name in enumerate(MIGRATIONS, start=1):
+        if version > current:
+            con.execute("BEGIN")
+            con.execute(sql_text(name))
+            con.execute("INSERT INTO schema_version VALUES (?)", [version])
+            con.execute("COMMIT")
+    con.execute(sql_text("views.sql"))
+    con.execute(sql_text("comments.sql"))

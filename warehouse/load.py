@@ -1,0 +1,55 @@
+"""Loading one parsed crawl: raw page index, per-source health, observations, problems — set-wise
+through Arrow (never row by row) — then the versioned load of the resolved state."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import duckdb
+import pyarrow as pa
+
+from warehouse.connection import sql_text
+
+
+def insert_rows(con: duckdb.DuckDBPyConnection, table: str, rows: list[dict[str, object]]) -> int:
+    """Insert dict rows by column name through one Arrow table."""
+    if not rows:
+        return 0
+    arrow = pa.Table.from_pylist(rows)
+    con.register("_rows", arrow)
+    try:
+        con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _rows")
+    finally:
+        con.unregister("_rows")
+    return len(rows)
+
+
+@dataclass(frozen=True)
+class VersionStats:
+    models_opened: int
+    models_closed: int
+    offers_opened: int
+    offers_closed: int
+
+
+def apply_versions(con: duckdb.DuckDBPyConnection, crawl_id: str, ts: datetime) -> VersionStats:
+    """Run the SCD2 statements against stage_models / stage_offers (built by reconcile)."""
+    params = {"ts": ts, "crawl_id": crawl_id}
+    for statement in _statements(sql_text("scd2.sql")):
+        con.execute(statement, params)
+
+    def count(sql: str) -> int:
+        row = con.execute(sql, [crawl_id]).fetchone()
+        return int(row[0]) if row else 0
+
+    return VersionStats(
+        models_opened=count("SELECT count(*) FROM model_versions WHERE opened_by = ?"),
+        models_closed=count("SELECT count(*) FROM model_versions WHERE closed_by = ?"),
+        offers_opened=count("SELECT count(*) FROM offer_versions WHERE opened_by = ?"),
+        offers_closed=count("SELECT count(*) FROM offer_versions WHERE closed_by = ?"),
+    )
+
+
+def _statements(sql: str) -> list[str]:
+    body = "\n".join(line for line in sql.splitlines() if not line.lstrip().startswith("--"))
+    return [s.strip() for s in body.split(";") if s.strip()]
