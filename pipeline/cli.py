@@ -14,6 +14,7 @@ from rich.table import Table
 from pipeline.config import ConfigError, data_dir as resolve_data_dir, load_sources, parse_url_overrides, select_sources
 from pipeline.export import ExportError
 from pipeline.raw import RawArchive
+from spiders.settings import parse_setting_pairs
 from pipeline.run import Paths, RunError, RunSummary, crawl, export_only, rebuild_warehouse, run
 from warehouse.connection import WarehouseLocked, WarehouseMissing, connect
 
@@ -39,6 +40,10 @@ SourcesOpt = Annotated[
 SourceUrlOpt = Annotated[
     Optional[list[str]],
     typer.Option("--source-url", help="ID=URL: replace a source's start URLs (repeatable), e.g. a mirror or a local test server."),
+]
+CrawlSettingOpt = Annotated[
+    Optional[list[str]],
+    typer.Option("--crawl-setting", help="KEY=VALUE: a Scrapy setting for live crawls (repeatable), e.g. DOWNLOAD_TIMEOUT=10."),
 ]
 VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Log every problem and crawl line.")]
 
@@ -101,6 +106,7 @@ def run_cmd(
     sources: SourcesOpt = None,
     source_url: SourceUrlOpt = None,
     no_export: Annotated[bool, typer.Option("--no-export", help="Skip the export step.")] = False,
+    crawl_setting: CrawlSettingOpt = None,
     verbose: VerboseOpt = False,
 ) -> None:
     """Crawl (or replay the recorded crawl), load every new crawl into the warehouse, export.
@@ -112,9 +118,11 @@ def run_cmd(
     try:
         registry = load_sources(sources_file)
         overrides = parse_url_overrides(source_url or [])
+        settings = parse_setting_pairs(crawl_setting or [])
         summary = run(resolve_data_dir(data_dir), registry, live=live or bool(overrides), only=_only(sources),
-                      url_overrides=overrides, do_export=not no_export, progress=_progress)
-    except (ConfigError, RunError, WarehouseLocked, ExportError) as e:
+                      url_overrides=overrides, do_export=not no_export, progress=_progress,
+                      crawl_settings=settings)
+    except (ConfigError, RunError, WarehouseLocked, ExportError, ValueError) as e:
         _fail(str(e))
     print_summary(summary)
     if summary.reports and all(s.health == "failed" for r in summary.reports for s in r.sources):
@@ -128,6 +136,7 @@ def crawl_cmd(
     sources: SourcesOpt = None,
     source_url: SourceUrlOpt = None,
     timeout: Annotated[float, typer.Option(help="Seconds before a source's crawl is stopped.")] = 600,
+    crawl_setting: CrawlSettingOpt = None,
     verbose: VerboseOpt = False,
 ) -> None:
     """Fetch sources into the raw archive only (no parsing). `llm-ledger run` loads it later."""
@@ -135,10 +144,11 @@ def crawl_cmd(
     try:
         registry = load_sources(sources_file)
         chosen = select_sources(registry, _only(sources), parse_url_overrides(source_url or []))
-    except ConfigError as e:
+        settings = parse_setting_pairs(crawl_setting or [])
+    except (ConfigError, ValueError) as e:
         _fail(str(e))
     paths = Paths(resolve_data_dir(data_dir))
-    crawl_id, fetches = crawl(RawArchive(paths.raw), chosen, timeout_s=timeout)
+    crawl_id, fetches = crawl(RawArchive(paths.raw), chosen, timeout_s=timeout, settings=settings)
     for f in fetches:
         colour = "green" if f.status == "ok" else "red"
         console.print(f"{f.source_id}: [{colour}]{f.status}[/], {f.pages} pages" + (f" — {'; '.join(f.errors)}" if f.errors else ""))
