@@ -16,13 +16,15 @@ from pipeline.run import Paths, process_stored, rebuild_warehouse
 
 
 @task(retries=2, retry_delay_seconds=[10, 60], timeout_seconds=900, task_run_name="crawl-{source_id}")
-def crawl_source_task(source_id: str, source_json: str, archive_root: str, crawl_id: str) -> dict:
+def crawl_source_task(source_id: str, source_json: str, archive_root: str, crawl_id: str,
+                      crawl_settings: dict[str, str] | None = None) -> dict:
     from pipeline.config import SourceConfig
     from spiders.runner import crawl_source
 
     logger = get_run_logger()
     source = SourceConfig.model_validate_json(source_json)
-    info: FetchInfo = crawl_source(source, Path(archive_root), crawl_id, on_line=lambda line: logger.info(line))
+    info: FetchInfo = crawl_source(source, Path(archive_root), crawl_id, settings=crawl_settings,
+                                   on_line=lambda line: logger.info(line))
     return info.model_dump(mode="json")
 
 
@@ -47,6 +49,7 @@ def refresh(
     source_urls: dict[str, list[str]] | None = None,
     sources_file: str | None = None,
     export: bool = True,
+    crawl_settings: dict[str, str] | None = None,
 ) -> dict:
     """Crawl the sources live (one task each), load what was fetched, export."""
     logger = get_run_logger()
@@ -57,7 +60,8 @@ def refresh(
     crawl_id = new_crawl_id()
     archive.start_crawl(crawl_id, datetime.now(UTC), mode="live")
     futures = [
-        crawl_source_task.submit(s.id, s.model_dump_json(), str(paths.raw), crawl_id) for s in chosen
+        crawl_source_task.submit(s.id, s.model_dump_json(), str(paths.raw), crawl_id, crawl_settings)
+        for s in chosen
     ]
     fetches = [f.result(raise_on_failure=False) for f in futures]
     failed = [s.id for s, f in zip(chosen, fetches) if not isinstance(f, dict) or f.get("status") != "ok"]
