@@ -115,15 +115,18 @@ def price_per_mtok(value: str | int | Decimal, unit: PriceUnit) -> Decimal:
     d = _to_decimal(value, "price")
     if d.is_signed():  # also "-0": a minus sign is a marker, not a price
         raise _fail("negative price (dynamic/unknown pricing marker)", value)
-    return _plausible(_canonical(_shift(d, _UNIT_SHIFT[unit])), value)
+    return _plausible(_shift(d, _UNIT_SHIFT[unit]), value)
 
 
 def _plausible(price: Decimal, original: object) -> Decimal:
-    """Guard against absurd exponents ("1e999999999") that would blow up decimal_text downstream."""
+    """Canonical price; refuses absurd exponents ("1e999999999") that would blow up decimal_text."""
+    if price and price.adjusted() > 12:
+        raise _fail("price out of any plausible range", original)
+    price = _canonical(price)
     exp = price.as_tuple().exponent
     assert isinstance(exp, int)
-    if price.adjusted() > 12 or exp < -30:
-        raise _fail("price out of any plausible range", original)
+    if exp < -30:
+        raise _fail("price has more decimal places than any plausible price", original)
     return price
 
 
@@ -161,7 +164,7 @@ def parse_price_text(text: str) -> Decimal:
     if m is None:
         raise _fail("cannot read a USD per-token price", text)
     d = Decimal(m.group("num").replace(",", ""))
-    return _plausible(_canonical(_shift(d, _SCALE_SHIFT[m.group("scale")])), text)
+    return _plausible(_shift(d, _SCALE_SHIFT[m.group("scale")]), text)
 
 
 _TOKENS_RE = re.compile(
@@ -207,7 +210,8 @@ def token_label(tokens: int) -> str:
     if tokens >= 1_000_000:
         millions = _shift(Decimal(tokens), -6)
         nearest = _half_up(millions, 0)
-        if abs(millions - nearest) <= nearest * Decimal("0.05"):
+        # "within 5%" measured against the count itself, so the label is never >5% off
+        if abs(millions - nearest) <= millions * Decimal("0.05"):
             return f"{decimal_text(nearest)}M"
         return f"{decimal_text(_half_up(millions, 1))}M"
     if tokens % 1000 == 0:  # 128000 -> "128K" (checked first: 128000 is also 125 * 1024)
@@ -336,6 +340,9 @@ def _text_date(s: str, original: object) -> date | None:
     return _make_date(m.group("year"), _month_number(m.group("month"), original), m.group("day"), original)
 
 
+_EARLIEST_TIMESTAMP = 946_684_800  # 2000-01-01T00:00:00Z
+
+
 def parse_date(text: str | int) -> date:
     """"2024-09-25", "2024-09-25T00:00:00Z", "September 25, 2024", "Sep 25, 2024", "25 September 2024",
     a unix timestamp (int or digit string) -> date (UTC)."""
@@ -348,8 +355,9 @@ def parse_date(text: str | int) -> date:
     else:
         stamp = None
     if stamp is not None:
-        if stamp < 0:
-            raise _fail("negative unix timestamp", text)
+        # Digit strings like "2024" or "20240925" would otherwise land silently in 1970.
+        if stamp < _EARLIEST_TIMESTAMP:
+            raise _fail("unix timestamp before 2000-01-01 (not a timestamp?)", text)
         try:
             return datetime.fromtimestamp(stamp, tz=timezone.utc).date()
         except (OverflowError, OSError, ValueError):
