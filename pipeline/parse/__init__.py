@@ -32,3 +32,6 @@ def parse_page(page: RawPage, source: SourceConfig) -> ParseResult:
         return get_parser(source.parser)(page, source)
     except PageLayoutError as e:
         return ParseResult(problems=[Problem(source_id=source.id, url=page.url, message=f"page unusable: {e}")])
+    except Exception as e:  # a parser bug must not stop the other pages and sources
+        return ParseResult(problems=[Problem(source_id=source.id, url=page.url,
+                                             message=f"parser {source.parser} crashed: {type(e).__name__}: {e}")])

@@ -1,0 +1,161 @@
+"""Golden fixture cases for the parsers (web-poet style: one folder per case, one assertion per fact).
+
+Layout::
+
+    tests/fixtures/parse/<source_id>/<case>/
+        body.<ext>      the stored page, exactly as a spider would have received it
+        meta.json       {"source_id", "url", "status"} (optionally "headers")
+        expected.json   what the parser must make of it:
+            {
+              "items": 3,                       # ParseResult.items
+              "observations": [                 # every observation, nothing more (exhaustive)
+                {"entity": "offer", "model_id": "meta/llama-3.2-1b-instruct",
+                 "provider_id": "openrouter", "provider_model_id": "meta-llama/llama-3.2-1b-instruct",
+                 "variant": "", "field": "input_usd_per_mtok", "value": "0.027", "status": "known",
+                 "raw": "0.000000027"},         # raw is checked when given
+                ...
+              ],
+              "problems": [                     # every problem, nothing more
+                {"severity": "skip", "field": null, "contains": ["openrouter/auto", "dynamic pricing"]}
+              ]
+            }
+
+A test module per source turns each expected observation into its own parametrized case, so
+one regression fails one named case (``<case>/<entity>:<model>[<offer key>].<field>``).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import UTC, datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pipeline.config import load_sources
+from pipeline.models import Observation, ParseResult, Problem, RawPage
+from pipeline.parse import parse_page
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "parse"
+FETCHED_AT = datetime(2026, 6, 4, 6, 0, tzinfo=UTC)
+
+ObsKey = tuple[str, str, str, str, str, str]  # entity, model_id, provider_id, provider_model_id, variant, field
+
+
+def case_dirs(source_id: str) -> list[Path]:
+    folder = FIXTURES / source_id
+    return sorted(p for p in folder.iterdir() if (p / "meta.json").exists())
+
+
+def body_file(case_dir: Path) -> Path:
+    bodies = sorted(case_dir.glob("body.*"))
+    if len(bodies) != 1:
+        raise AssertionError(f"{case_dir}: expected exactly one body.* file, found {len(bodies)}")
+    return bodies[0]
+
+
+def load_page(case_dir: Path) -> RawPage:
+    """The fixture page as a stored RawPage (sha256 computed, attached to the case folder)."""
+    meta = json.loads((case_dir / "meta.json").read_text())
+    body = body_file(case_dir)
+    return RawPage(
+        source_id=meta["source_id"],
+        url=meta["url"],
+        status=meta.get("status", 200),
+        headers=meta.get("headers", {}),
+        fetched_at=FETCHED_AT,
+        sha256=hashlib.sha256(body.read_bytes()).hexdigest(),
+        body_file=body.name,
+        base_dir=case_dir,
+    )
+
+
+@lru_cache(maxsize=None)
+def _registry():
+    return load_sources()
+
+
+@lru_cache(maxsize=None)
+def _run(case_dir: str) -> ParseResult:
+    page = load_page(Path(case_dir))
+    return parse_page(page, _registry().get(page.source_id))
+
+
+def run_case(case_dir: Path) -> ParseResult:
+    """parse_page on the fixture page (cached: a case is parsed once per session)."""
+    return _run(str(case_dir))
+
+
+def expected(case_dir: Path) -> dict[str, Any]:
+    return json.loads((case_dir / "expected.json").read_text())
+
+
+def obs_key(o: Observation | dict[str, Any]) -> ObsKey:
+    d = o.model_dump() if isinstance(o, Observation) else o
+    return (d["entity"], d["model_id"], d.get("provider_id") or "", d.get("provider_model_id") or "",
+            d.get("variant") or "", d["field"])
+
+
+def key_id(key: ObsKey) -> str:
+    entity, model_id, provider_id, pmid, variant, field = key
+    offer = f"[{provider_id}|{pmid}|{variant}]" if entity == "offer" else ""
+    return f"{entity}:{model_id}{offer}.{field}"
+
+
+def observation_params(source_id: str) -> list[Any]:
+    """One pytest param per expected observation of every case of a source."""
+    params = []
+    for case_dir in case_dirs(source_id):
+        for exp in expected(case_dir)["observations"]:
+            params.append(pytest.param(case_dir, exp, id=f"{case_dir.name}/{key_id(obs_key(exp))}"))
+    return params
+
+
+def case_params(source_id: str) -> list[Any]:
+    return [pytest.param(d, id=d.name) for d in case_dirs(source_id)]
+
+
+def check_observation(case_dir: Path, exp: dict[str, Any]) -> None:
+    key = obs_key(exp)
+    found = [o for o in run_case(case_dir).observations if obs_key(o) == key]
+    assert found, f"no observation {key_id(key)} (problems: {[str(p) for p in run_case(case_dir).problems]})"
+    assert len(found) == 1, f"{len(found)} observations {key_id(key)}: {found}"
+    obs = found[0]
+    assert (obs.status, obs.value) == (exp.get("status", "known"), exp.get("value")), key_id(key)
+    if "raw" in exp:
+        assert obs.raw == exp["raw"], key_id(key)
+    page = load_page(case_dir)
+    assert (obs.source_id, obs.url) == (page.source_id, page.url)
+
+
+def check_no_extra_observations(case_dir: Path) -> None:
+    want = {obs_key(e) for e in expected(case_dir)["observations"]}
+    got = [obs_key(o) for o in run_case(case_dir).observations]
+    extra = sorted(key_id(k) for k in got if k not in want)
+    assert not extra, f"unexpected observations: {extra}"
+    dupes = sorted({key_id(k) for k in got if got.count(k) > 1})
+    assert not dupes, f"duplicate observations: {dupes}"
+
+
+def _matches(p: Problem, exp: dict[str, Any]) -> bool:
+    return (p.severity == exp.get("severity", "error") and p.field == exp.get("field")
+            and all(s in p.message for s in exp.get("contains", [])))
+
+
+def check_problems(case_dir: Path) -> None:
+    """Every expected problem is there (severity, field, message substrings), and no other."""
+    result = run_case(case_dir)
+    page = load_page(case_dir)
+    left = list(result.problems)
+    for exp in expected(case_dir).get("problems", []):
+        hit = next((p for p in left if _matches(p, exp)), None)
+        assert hit is not None, f"no problem like {exp}; problems: {[str(p) for p in left]}"
+        assert (hit.source_id, hit.url) == (page.source_id, page.url)
+        left.remove(hit)
+    assert not left, f"unexpected problems: {[f'{p.severity}: {p}' for p in left]}"
+
+
+def check_items(case_dir: Path) -> None:
+    assert run_case(case_dir).items == expected(case_dir)["items"]

@@ -1,0 +1,84 @@
+"""Golden fixture tests of the openrouter parser (tests/fixtures/parse/openrouter/, see tests/parse_helpers.py)."""
+from __future__ import annotations
+
+import pytest
+
+from tests.parse_helpers import (
+    FIXTURES, case_params, check_items, check_no_extra_observations, check_observation, check_problems,
+    load_page, observation_params, run_case,
+)
+
+SOURCE = "openrouter"
+
+
+@pytest.mark.parametrize(("case_dir", "exp"), observation_params(SOURCE))
+def test_observation(case_dir, exp):
+    check_observation(case_dir, exp)
+
+
+@pytest.mark.parametrize("case_dir", case_params(SOURCE))
+def test_no_unexpected_observations(case_dir):
+    check_no_extra_observations(case_dir)
+
+
+@pytest.mark.parametrize("case_dir", case_params(SOURCE))
+def test_problems(case_dir):
+    check_problems(case_dir)
+
+
+@pytest.mark.parametrize("case_dir", case_params(SOURCE))
+def test_items(case_dir):
+    check_items(case_dir)
+
+
+# --- the failure cases, spelled out -------------------------------------------------------------
+
+
+CASES = FIXTURES / SOURCE
+
+
+def test_broken_json_makes_the_page_unusable():
+    (problem,) = run_case(CASES / "broken_json").problems
+    assert problem.severity == "error" and "page unusable" in problem.message and "JSON" in problem.message
+    assert problem.url == "https://openrouter.ai/api/v1/models"
+
+
+def test_http_500_is_a_problem_not_a_parse():
+    result = run_case(CASES / "http_500")
+    assert [p.message for p in result.problems] == ["HTTP 500"] and not result.observations
+
+
+def test_dynamic_pricing_is_skipped_with_a_reason_and_no_price():
+    result = run_case(CASES / "dynamic_pricing")
+    assert not [o for o in result.observations if o.model_id == "openrouter/auto"]
+    (skip,) = [p for p in result.problems if p.severity == "skip"]
+    assert "openrouter/auto" in skip.message and "dynamic pricing" in skip.message
+
+
+def test_malformed_price_names_the_field_and_keeps_the_rest_of_the_row():
+    case = CASES / "malformed_price"
+    result = run_case(case)
+    (problem,) = result.problems
+    assert (problem.field, problem.severity, problem.url) == ("input_usd_per_mtok", "error", load_page(case).url)
+    fields = {o.field for o in result.observations if o.entity == "offer"}
+    assert "input_usd_per_mtok" not in fields and {"output_usd_per_mtok", "context_window"} <= fields
+
+
+def test_missing_completion_price_is_skipped_for_that_field_only():
+    result = run_case(CASES / "models_list")
+    (skip,) = [p for p in result.problems if "mistral-7b" in p.message]
+    assert (skip.field, skip.severity) == ("output_usd_per_mtok", "skip")
+    got = {o.field for o in result.observations if o.model_id == "mistral/mistral-7b-instruct-v0.1"}
+    assert "input_usd_per_mtok" in got and "output_usd_per_mtok" not in got
+
+
+def test_context_length_is_an_offer_fact_never_a_model_fact():
+    for case in ("models_list", "endpoints_llama_1b"):
+        assert not [o for o in run_case(CASES / case).observations
+                    if o.entity == "model" and o.field == "context_window"]
+
+
+def test_absent_capabilities_state_nothing():
+    llama = [o for o in run_case(CASES / "models_list").observations
+             if o.model_id == "meta/llama-3.2-1b-instruct" and o.field.startswith("supports_")]
+    assert {o.field: o.value for o in llama} == {"supports_structured_outputs": "true", "supports_vision": "false"}
