@@ -100,6 +100,7 @@ class SourceCrawlWriter:
 
     def error(self, message: str) -> None:
         self.info.errors.append(message)
+        self._write_info()  # a crawl killed later still leaves its errors on disk
 
     def finish(self, status: FetchStatus | None = None) -> FetchInfo:
         self._pages.close()

@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -65,6 +66,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         spidercls = spider_class(source.spider)
     except KeyError as e:
+        print(f"spiders.crawl: [{source.id}] {e.args[0]}", file=sys.stderr)
         writer.error(f"{source.id}: {e.args[0]}")
         info = writer.finish("failed")
         print(_summary(info))
@@ -93,4 +95,10 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    code = main()
+    # Everything is on disk by now (bodies and pages.jsonl closed, fetch.json replaced
+    # atomically): skip the interpreter's teardown of Scrapy and Twisted, ~0.3 s per crawl.
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)

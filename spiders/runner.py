@@ -29,7 +29,7 @@ from pipeline.config import SourceConfig
 from pipeline.raw import FetchInfo
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-TERM_GRACE_S = 5.0  # after SIGTERM on timeout, how long the child may take to close cleanly
+TERM_GRACE_S = 2.0  # on timeout: how long the child may take to stop after each SIGTERM
 STDERR_TAIL = 15  # stderr lines kept for the error of a crashed child
 
 logger = logging.getLogger("llm_ledger.crawl")
@@ -87,11 +87,16 @@ def _write_fetch(folder: Path, info: FetchInfo) -> None:
 
 
 def _stop(proc: subprocess.Popen[str]) -> None:
-    """SIGTERM (Scrapy closes the spider, the child writes fetch.json), then SIGKILL."""
+    """Stop a child that ran out of time, giving it the chance to write fetch.json.
+
+    First SIGTERM: Scrapy closes the spider gracefully, but waits for downloads in flight (up
+    to DOWNLOAD_TIMEOUT). Second SIGTERM: Scrapy stops its reactor at once and the child still
+    writes fetch.json. Last resort: SIGKILL.
+    """
     def send(sig: int) -> None:
         try:
             if os.name == "posix":
-                os.killpg(proc.pid, sig)  # the child's own session: it and anything it started
+                os.killpg(proc.pid, sig)  # the child's own session (start_new_session=True)
             elif sig == signal.SIGTERM:
                 proc.terminate()
             else:
@@ -99,12 +104,13 @@ def _stop(proc: subprocess.Popen[str]) -> None:
         except ProcessLookupError:
             pass
 
-    send(signal.SIGTERM)
-    try:
-        proc.wait(TERM_GRACE_S)
-        return
-    except subprocess.TimeoutExpired:
-        pass
+    for _ in range(2):
+        send(signal.SIGTERM)
+        try:
+            proc.wait(TERM_GRACE_S)
+            return
+        except subprocess.TimeoutExpired:
+            pass
     send(signal.SIGKILL if os.name == "posix" else signal.SIGTERM)
     proc.wait()
 
