@@ -32,7 +32,7 @@ from pydantic import ValidationError
 from pipeline import normalize
 from pipeline.config import SourceConfig
 from pipeline.fields import Entity
-from pipeline.identity import IdentityError, canonical_model_id
+from pipeline.identity import IdentityError, canonical_model_id, creator_name
 from pipeline.models import Observation, PageLayoutError, ParseResult, Problem, RawPage
 
 PROVIDER_ID = "openrouter"
@@ -240,6 +240,11 @@ def _model_facts(out: _Out, model_id: str, or_id: str, entry: dict[str, Any],
     name = entry.get("name")
     if isinstance(name, str):
         out.add("model", model_id, "name", name, lambda n: _display_name(n, variant), who=or_id)
+        prefix, sep, _ = name.partition(": ")
+        if sep and prefix.strip():
+            # "Mistral: ..." names the creator; the curated creator name wins over the prefix's spelling.
+            out.add("model", model_id, "creator", prefix.strip(),
+                    lambda p: _text(creator_name(model_id) or p), who=or_id)
     if "created" in entry:
         out.add("model", model_id, "release_date", entry["created"], _date, who=or_id)
     if "knowledge_cutoff" in entry:
