@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
@@ -77,25 +78,33 @@ def _progress(stage: str, source_id: str, counts: dict[str, object]) -> None:
 
 
 def print_summary(summary: RunSummary) -> None:
-    table = Table(title=f"run {summary.run_id} ({summary.mode})", title_justify="left")
-    for col in ("crawl", "source", "health", "pages", "items", "observations", "errors", "skipped", "reason"):
-        table.add_column(col, overflow="fold")
+    table = Table(title=f"run {summary.run_id} ({summary.mode})", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+    table.add_column("crawled", no_wrap=True)
+    table.add_column("source", no_wrap=True)
+    table.add_column("health", no_wrap=True)
+    for col in ("pages", "items", "obs", "err", "skip"):
+        table.add_column(col, justify="right", no_wrap=True)
+    reasons = []
     for rep in summary.reports:
         for s in rep.sources:
             colour = {"ok": "green", "partial": "yellow", "failed": "red"}[s.health]
-            table.add_row(rep.crawl_id, s.source_id, f"[{colour}]{s.health}[/]", str(s.pages), str(s.items),
-                          str(s.observations), str(len(s.errors)), str(s.skipped), s.reason or "")
+            table.add_row(f"{rep.started_at:%Y-%m-%d}", s.source_id, f"[{colour}]{s.health}[/]", str(s.pages),
+                          str(s.items), str(s.observations), str(len(s.errors)), str(s.skipped))
+            if s.reason:
+                reasons.append(f"  [{colour}]{s.source_id}[/] ({rep.crawl_id}): {s.reason}")
     if summary.reports:
         console.print(table)
+        for line in reasons:
+            console.print(line, soft_wrap=True)
     else:
         console.print("no new crawl to load: the warehouse is up to date")
-    if summary.fetches:
-        for f in summary.fetches:
-            console.print(f"fetched {f.source_id}: {f.status}, {f.pages} pages" + (f" ({'; '.join(f.errors)})" if f.errors else ""))
+    for f in summary.fetches:
+        console.print(f"fetched {f.source_id}: {f.status}, {f.pages} pages" + (f" ({'; '.join(f.errors)})" if f.errors else ""))
     console.print(f"models: {summary.models}   offers: {summary.offers}   conflicts: {summary.conflicts}")
-    console.print(f"warehouse: {summary.paths.warehouse}")
+    console.print(f"warehouse: {summary.paths.warehouse}", soft_wrap=True)
     if summary.exported:
-        console.print(f"exports:   {summary.exported.folder}  (as of {summary.exported.as_of}; also {summary.exported.latest})")
+        console.print(f"exports:   {summary.exported.folder} (as of {summary.exported.as_of}; copied to "
+                      f"{summary.exported.latest})", soft_wrap=True)
 
 
 @app.command("run")
