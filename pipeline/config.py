@@ -12,9 +12,9 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_SOURCES_FILE = REPO_ROOT / "sources.yaml"
 RECORDED_DIR = REPO_ROOT / "spiders" / "recorded"
 
-# Authority order of DESIGN.md rule 4, best first. Reconcile reads ranks from here only.
-Authority = Literal["override", "first_party", "provider", "catalog"]
-AUTHORITY_RANK: dict[str, int] = {"override": 0, "first_party": 1, "provider": 2, "catalog": 3}
+# Who stands behind a claim. The order between them is the `policy` of sources.yaml.
+Authority = Literal["override", "first_party", "provider", "catalog", "independent"]
+DEFAULT_POLICY: list[str] = ["override", "first_party", "provider", "catalog", "independent"]
 
 
 class ConfigError(Exception):
@@ -54,8 +54,21 @@ class SourcesFile(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     sources: list[SourceConfig]
-    # Display names of providers that appear only through routers (OpenRouter's upstream hosts).
+    # Canonical provider ids -> the names pages show.
     providers: dict[str, str] = Field(default_factory=dict)
+    # "<entity>.<field>" (or "default") -> authorities, best first.
+    policy: dict[str, list[Authority]] = Field(default_factory=lambda: {"default": list(DEFAULT_POLICY)})
+
+    @field_validator("policy")
+    @classmethod
+    def _complete_orders(cls, v: dict[str, list[str]]) -> dict[str, list[str]]:
+        v.setdefault("default", list(DEFAULT_POLICY))
+        for key, order in v.items():
+            if sorted(order) != sorted(set(order)) or set(order) != set(DEFAULT_POLICY):
+                raise ValueError(f"policy {key!r} must order each of {', '.join(DEFAULT_POLICY)} exactly once")
+            if key != "default" and "." not in key:
+                raise ValueError(f"policy key {key!r} must be 'default' or '<entity>.<field>'")
+        return v
 
     @field_validator("sources")
     @classmethod

@@ -8,7 +8,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Literal
 
-Entity = Literal["model", "offer"]
+Entity = Literal["model", "offer", "benchmark"]
 
 
 class FieldType(StrEnum):
@@ -37,11 +37,20 @@ MODEL_FIELDS: dict[str, FieldType] = {
     "open_weights": FieldType.BOOL,
     "gated": FieldType.BOOL,
     "base_model": FieldType.TEXT,
+    # Capabilities: "true"/"false" when a source states them; no observation means unknown.
     "supports_vision": FieldType.BOOL,
+    "supports_multimodal": FieldType.BOOL,
     "supports_reasoning": FieldType.BOOL,
     "supports_function_calling": FieldType.BOOL,
+    "supports_tool_use": FieldType.BOOL,
     "supports_structured_outputs": FieldType.BOOL,
+    "supports_code_execution": FieldType.BOOL,
+    "supports_ide_integration": FieldType.BOOL,
+    "supports_computer_use": FieldType.BOOL,
+    "supports_parallel_agents": FieldType.BOOL,
 }
+
+CAPABILITIES: tuple[str, ...] = tuple(f.removeprefix("supports_") for f in MODEL_FIELDS if f.startswith("supports_"))
 
 OFFER_FIELDS: dict[str, FieldType] = {
     "input_usd_per_mtok": FieldType.DECIMAL,
@@ -52,9 +61,22 @@ OFFER_FIELDS: dict[str, FieldType] = {
     "max_output_tokens": FieldType.INT,
     "quantization": FieldType.TEXT,
     "offer_name": FieldType.TEXT,
+    # Prices tiered by prompt size stay tiers: the base price above applies up to the threshold,
+    # these above it (e.g. Gemini's >200k-token prompts). Never folded into the base price.
+    "tier_threshold_tokens": FieldType.INT,
+    "input_usd_per_mtok_above_tier": FieldType.DECIMAL,
+    "output_usd_per_mtok_above_tier": FieldType.DECIMAL,
 }
 
-FIELDS: dict[Entity, dict[str, FieldType]] = {"model": MODEL_FIELDS, "offer": OFFER_FIELDS}
+# A benchmark result: one score of one model on one benchmark (Observation.benchmark_id).
+BENCHMARK_FIELDS: dict[str, FieldType] = {
+    "score": FieldType.DECIMAL,  # as published, usually percent (20.0 = 20%)
+    "benchmark_name": FieldType.TEXT,  # the name as the source writes it ("Google-Proof Q&A")
+}
+
+FIELDS: dict[Entity, dict[str, FieldType]] = {
+    "model": MODEL_FIELDS, "offer": OFFER_FIELDS, "benchmark": BENCHMARK_FIELDS,
+}
 
 
 def field_type(entity: Entity, field: str) -> FieldType:

@@ -78,7 +78,8 @@ class Observation(BaseModel):
     model_id: str  # canonical creator/slug
     provider_id: str | None = None  # offers only
     provider_model_id: str | None = None  # offers only: the provider's own id
-    variant: str = ""  # offers only: e.g. the upstream host behind a router, a quantization
+    variant: str = ""  # offers only: e.g. a region, a free tier, a quantization
+    benchmark_id: str | None = None  # benchmarks only: canonical id ("mmlu-pro", "gpqa")
     field: str
     raw: str | None = None  # the text as the source wrote it
     value: str | None = None  # canonical text (see pipeline.fields); None unless status is known
@@ -97,8 +98,10 @@ class Observation(BaseModel):
             raise ValueError(f"model id {self.model_id!r} is not creator/slug")
         if self.entity == "offer" and not (self.provider_id and self.provider_model_id):
             raise ValueError("an offer observation needs provider_id and provider_model_id")
-        if self.entity == "model" and (self.provider_id or self.provider_model_id or self.variant):
-            raise ValueError("a model observation has no provider, provider model id or variant")
+        if self.entity != "offer" and (self.provider_id or self.provider_model_id or self.variant):
+            raise ValueError(f"a {self.entity} observation has no provider, provider model id or variant")
+        if (self.entity == "benchmark") != bool(self.benchmark_id):
+            raise ValueError("benchmark_id is set on benchmark observations, and only there")
         return self
 
 

@@ -10,7 +10,7 @@ from typing import Callable, Literal
 
 import duckdb
 
-from pipeline.config import AUTHORITY_RANK, SourceConfig, SourcesFile
+from pipeline.config import SourceConfig, SourcesFile
 from pipeline.models import ParseResult, Problem, SourceHealth
 from pipeline.parse import parse_page
 from pipeline.raw import CrawlInfo, FetchInfo, RawArchive
@@ -21,7 +21,7 @@ log = logging.getLogger("llm_ledger.process")
 
 DATA_TABLES = [
     "crawls", "crawl_sources", "raw_pages", "problems", "observations",
-    "model_versions", "offer_versions", "conflict_log",
+    "model_versions", "offer_versions", "benchmark_versions", "conflict_log",
 ]
 
 
@@ -70,7 +70,7 @@ def sync_sources(con: duckdb.DuckDBPyConnection, registry: SourcesFile) -> None:
     rows = [
         {
             "source_id": s.id, "name": s.name, "kind": s.kind, "authority": s.authority,
-            "authority_rank": AUTHORITY_RANK[s.authority],
+            "authority_rank": registry.policy["default"].index(s.authority),
             "provider_id": s.provider.id if s.provider else None,
             "provider_name": s.provider.name if s.provider else None,
         }
@@ -80,6 +80,12 @@ def sync_sources(con: duckdb.DuckDBPyConnection, registry: SourcesFile) -> None:
     insert_rows(con, "sources", rows)
     providers = dict(registry.providers)
     providers.update({s.provider.id: s.provider.name for s in registry.sources if s.provider})
+    con.execute("DELETE FROM policy")
+    insert_rows(con, "policy", [
+        {"entity": key.split(".")[0] if key != "default" else "*", "field": key.split(".", 1)[1] if key != "default" else "*",
+         "authority": authority, "rank": rank}
+        for key, order in sorted(registry.policy.items()) for rank, authority in enumerate(order)
+    ])
     con.execute("DELETE FROM providers")
     insert_rows(con, "providers", [{"provider_id": k, "name": v} for k, v in sorted(providers.items())])
 
@@ -136,7 +142,8 @@ def process_crawl(
             {
                 "crawl_id": crawl.crawl_id, "source_id": o.source_id, "url": o.url, "entity": o.entity,
                 "model_id": o.model_id, "provider_id": o.provider_id or "",
-                "provider_model_id": o.provider_model_id or "", "variant": o.variant, "field": o.field,
+                "provider_model_id": o.provider_model_id or "", "variant": o.variant,
+                "benchmark_id": o.benchmark_id or "", "field": o.field,
                 "raw": o.raw, "value": o.value, "status": o.status,
             }
             for o in result.observations

@@ -1,6 +1,6 @@
 """Reconciliation: every source's current claims -> one resolved value per field, plus conflicts.
 
-Policy (DESIGN.md rule 4, ranks in pipeline.config.AUTHORITY_RANK): a known value beats
+Policy (DESIGN.md rule 4; the order is configuration: the `policy` table, from sources.yaml): a known value beats
 `unknown`; then the better authority (curated override > the model's creator > the provider's
 own page for its own offer > catalogs); then the newest observation; then the source id, so
 the choice is deterministic. Known values that still disagree are logged as conflicts.
@@ -13,9 +13,12 @@ from dataclasses import dataclass
 
 import duckdb
 
-from pipeline.fields import MODEL_FIELDS, OFFER_FIELDS, FieldType
+from pipeline.fields import BENCHMARK_FIELDS, MODEL_FIELDS, OFFER_FIELDS, FieldType
 
 OFFER_KEY = ("model_id", "provider_id", "provider_model_id", "variant")
+BENCHMARK_KEY = ("model_id", "benchmark_id")
+# Every observation's entity key (empty strings where a part does not apply).
+ENTITY_KEY = "entity, model_id, provider_id, provider_model_id, variant, benchmark_id"
 
 # The claims that stand as of a crawl: per source, the observations of its latest healthy
 # crawl, plus those of partial crawls since (which add or update, but retire nothing).
@@ -32,17 +35,26 @@ WITH usable_crawls AS (
     SELECT u.* FROM usable_crawls u LEFT JOIN base b USING (source_id)
     WHERE b.base_at IS NULL OR u.started_at >= b.base_at
 )
-SELECT o.*, s.started_at AS observed_at,
-       CASE WHEN o.entity = 'offer' AND src.provider_id = o.provider_id THEN least(src.authority_rank, 2)
-            WHEN o.entity = 'offer' THEN greatest(src.authority_rank, 3)
-            ELSE src.authority_rank END AS rank,
-       src.authority
-FROM observations o
-JOIN standing s USING (crawl_id, source_id)
-JOIN sources src USING (source_id)
+, claimed AS (
+    -- For an offer, what counts is whose offer it is: the provider's own page speaks for it
+    -- first-hand, any other source (even a first-party page of someone else) is a catalog claim.
+    SELECT o.*, s.started_at AS observed_at,
+           CASE WHEN o.entity <> 'offer' OR src.authority = 'override' THEN src.authority
+                WHEN src.provider_id = o.provider_id AND src.authority = 'first_party' THEN 'first_party'
+                WHEN src.provider_id = o.provider_id THEN 'provider'
+                ELSE 'catalog' END AS authority
+    FROM observations o
+    JOIN standing s USING (crawl_id, source_id)
+    JOIN sources src USING (source_id)
+)
+SELECT c.*, coalesce(specific.rank, dflt.rank) AS rank
+FROM claimed c
+LEFT JOIN policy specific ON specific.entity = c.entity AND specific.field = c.field AND specific.authority = c.authority
+JOIN policy dflt ON dflt.entity = '*' AND dflt.authority = c.authority
 QUALIFY row_number() OVER (
-    PARTITION BY o.source_id, o.entity, o.model_id, o.provider_id, o.provider_model_id, o.variant, o.field
-    ORDER BY s.started_at DESC, o.url, o.value NULLS LAST) = 1
+    PARTITION BY c.source_id, c.entity, c.model_id, c.provider_id, c.provider_model_id, c.variant,
+                 c.benchmark_id, c.field
+    ORDER BY c.observed_at DESC, c.url, c.value NULLS LAST) = 1
 """
 
 WINNERS_SQL = """
@@ -54,22 +66,22 @@ SELECT *,
 FROM (
     SELECT c.*, count(*) FILTER (WHERE status = 'known') OVER k AS n_known
     FROM claims c
-    WINDOW k AS (PARTITION BY entity, model_id, provider_id, provider_model_id, variant, field)
+    WINDOW k AS (PARTITION BY entity, model_id, provider_id, provider_model_id, variant, benchmark_id, field)
 )
 QUALIFY row_number() OVER (
-    PARTITION BY entity, model_id, provider_id, provider_model_id, variant, field
+    PARTITION BY entity, model_id, provider_id, provider_model_id, variant, benchmark_id, field
     ORDER BY (status = 'known') DESC, rank, observed_at DESC, source_id) = 1
 """
 
 CONFLICTS_SQL = """
 INSERT INTO conflict_log
-SELECT $crawl_id, w.entity, w.model_id, w.provider_id, w.provider_model_id, w.variant, w.field,
+SELECT $crawl_id, w.entity, w.model_id, w.provider_id, w.provider_model_id, w.variant, w.benchmark_id, w.field,
        w.value, w.source_id, w.rule,
        CASE WHEN w.entity = 'offer' AND w.field LIKE '%usd_per_mtok' THEN 'major' ELSE 'minor' END,
        to_json(list(struct_pack(source_id := c.source_id, value := c.value, raw := c.raw, url := c.url,
                                 observed_at := c.observed_at::DATE) ORDER BY c.rank, c.source_id))
 FROM winners w
-JOIN claims c USING (entity, model_id, provider_id, provider_model_id, variant, field)
+JOIN claims c USING (entity, model_id, provider_id, provider_model_id, variant, benchmark_id, field)
 WHERE c.status = 'known' AND w.status = 'known'
 GROUP BY ALL
 HAVING count(DISTINCT c.value) > 1
@@ -108,7 +120,7 @@ def stage_models_sql() -> str:
     fields = list(MODEL_FIELDS)
     return f"""
 CREATE OR REPLACE TEMP TABLE stage_models AS
-WITH ids AS (SELECT DISTINCT model_id FROM claims),
+WITH ids AS (SELECT DISTINCT model_id FROM claims WHERE entity <> 'benchmark'),
 piv AS (
     SELECT model_id,
        {_pivot(MODEL_FIELDS)},
@@ -135,6 +147,20 @@ SELECT *, {_hash([*OFFER_KEY, *fields])} AS row_hash FROM (
 """
 
 
+def stage_benchmarks_sql() -> str:
+    fields = list(BENCHMARK_FIELDS)
+    key = ", ".join(BENCHMARK_KEY)
+    return f"""
+CREATE OR REPLACE TEMP TABLE stage_benchmarks AS
+SELECT *, {_hash([*BENCHMARK_KEY, *fields])} AS row_hash FROM (
+    SELECT {key},
+       {_pivot(BENCHMARK_FIELDS)},
+       {_provenance()}
+    FROM winners WHERE entity = 'benchmark' GROUP BY {key}
+)
+"""
+
+
 @dataclass(frozen=True)
 class ReconcileStats:
     claims: int
@@ -149,6 +175,7 @@ def reconcile(con: duckdb.DuckDBPyConnection, crawl_id: str, ts: object) -> Reco
     con.execute(WINNERS_SQL)
     con.execute(stage_models_sql())
     con.execute(stage_offers_sql())
+    con.execute(stage_benchmarks_sql())
     con.execute(CONFLICTS_SQL, {"crawl_id": crawl_id})
 
     def count(sql: str, params: list[object] | None = None) -> int:

@@ -12,8 +12,9 @@ REPO = Path(__file__).resolve().parents[1]
 RECORDED = REPO / "spiders" / "recorded"
 
 
-def first_recorded() -> Path:
-    return sorted(p for p in RECORDED.iterdir() if (p / "crawl.json").exists())[0]
+def newest_recorded() -> Path:
+    """The newest bundled recorded crawl (the one carrying every source)."""
+    return sorted(p for p in RECORDED.iterdir() if (p / "crawl.json").exists())[-1]
 
 
 def copy_crawl(src: Path, archive_root: Path, crawl_id: str, started_at: datetime,

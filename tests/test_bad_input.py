@@ -11,7 +11,7 @@ import pytest
 from pipeline.config import load_sources
 from pipeline.process import process_pending
 from pipeline.raw import RawArchive
-from tests.crawl_helpers import copy_crawl, first_recorded, replace_body
+from tests.crawl_helpers import copy_crawl, newest_recorded, replace_body
 from warehouse.connection import connect
 
 LLAMA_1B = "meta/llama-3.2-1b-instruct"
@@ -22,7 +22,7 @@ CF_URL = "workers-ai/platform/pricing"
 
 @pytest.fixture()
 def archive(tmp_path: Path) -> RawArchive:
-    copy_crawl(first_recorded(), tmp_path / "raw", "day1", DAY1)
+    copy_crawl(newest_recorded(), tmp_path / "raw", "day1", DAY1)
     return RawArchive(tmp_path / "raw")
 
 
@@ -43,7 +43,7 @@ def health(report, source_id: str):
 
 
 def damaged_day2(tmp_path: Path, archive: RawArchive, **kw) -> None:
-    day2 = copy_crawl(first_recorded(), archive.root, "day2", DAY2)
+    day2 = copy_crawl(newest_recorded(), archive.root, "day2", DAY2)
     for source_id, (url_part, changes) in kw.items():
         replace_body(day2 / source_id.replace("_", "-"), url_part, **changes)
 
@@ -98,7 +98,7 @@ def test_malformed_price_makes_the_source_partial_and_keeps_the_good_price(tmp_p
 def test_a_healthy_crawl_that_stops_listing_an_offer_retires_it(tmp_path, archive):
     """The other side of the absence rule: only a healthy crawl of the offer's own source retires it."""
     con, _ = load(tmp_path, archive)
-    day2 = copy_crawl(first_recorded(), archive.root, "day2", DAY2)
+    day2 = copy_crawl(newest_recorded(), archive.root, "day2", DAY2)
     body = (day2 / "cloudflare-workers-ai")
     from tests.crawl_helpers import page_body
     html = page_body(body, CF_URL).read_text()

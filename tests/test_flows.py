@@ -8,7 +8,7 @@ import duckdb
 import pytest
 
 from pipeline.config import load_sources
-from tests.crawl_helpers import first_recorded
+from tests.crawl_helpers import newest_recorded
 from tests.httpserver import closed_port, routes_from_recorded, serve
 
 
@@ -34,7 +34,7 @@ FAST = {"AUTOTHROTTLE_START_DELAY": "0", "DOWNLOAD_DELAY": "0", "RETRY_TIMES": "
 def test_refresh_flow_loads_and_exports(harness, tmp_path):
     from pipeline.flows import refresh
 
-    recorded = first_recorded()
+    recorded = newest_recorded()
     routes = {**routes_from_recorded(recorded / "openrouter"), **routes_from_recorded(recorded / "cloudflare-workers-ai")}
     dead = closed_port()
     with serve(routes) as base:

@@ -13,7 +13,7 @@ import duckdb
 
 from pipeline.config import load_sources
 from pipeline.run import run
-from tests.crawl_helpers import first_recorded
+from tests.crawl_helpers import newest_recorded
 from tests.httpserver import routes_from_recorded, serve
 
 REPO = Path(__file__).resolve().parents[1]
@@ -23,15 +23,28 @@ FAST = ["--crawl-setting", "AUTOTHROTTLE_START_DELAY=0", "--crawl-setting", "DOW
         "--crawl-setting", "DOWNLOAD_TIMEOUT=10"]
 
 
+def _only_crawl(dest: Path, crawl: Path, ids: list[str]) -> Path:
+    """A recorded-crawl folder holding just this crawl's pages of these sources."""
+    import shutil
+
+    target = dest / crawl.name
+    target.mkdir(parents=True)
+    shutil.copy(crawl / "crawl.json", target / "crawl.json")
+    for i in ids:
+        shutil.copytree(crawl / i, target / i)
+    return dest
+
+
 def test_live_run_against_a_local_server(tmp_path):
-    recorded = first_recorded()
+    recorded = newest_recorded()
     routes: dict = {}
     for source in ("openrouter", "huggingface", "cloudflare-workers-ai"):
         routes.update(routes_from_recorded(recorded / source))
     registry = load_sources()
+    ids = ["openrouter", "huggingface", "cloudflare-workers-ai"]
     with serve(routes) as base:
-        args = []
-        for source in registry.sources:
+        args = ["--sources", ",".join(ids)]
+        for source in (registry.get(i) for i in ids):
             for url in source.start_urls:
                 path = url.split("://", 1)[1].split("/", 1)[1]
                 args += ["--source-url", f"{source.id}={base}/{path}"]
@@ -61,7 +74,7 @@ def test_live_run_against_a_local_server(tmp_path):
     finally:
         con.close()
     # the same facts as the replay of the same pages
-    run(tmp_path / "replay", registry)
+    run(tmp_path / "replay", registry, recorded_dir=_only_crawl(tmp_path / "recorded", recorded, ids))
     con = duckdb.connect(str(tmp_path / "replay" / "ledger.duckdb"), read_only=True)
     try:
         assert live_offers == con.execute(OFFERS).fetchall()

@@ -39,7 +39,7 @@ def merged(source_id: str) -> ParseResult:
 def test_crawl_json_says_recorded():
     info = json.loads((RECORDED / CRAWL / "crawl.json").read_text())
     assert info == {"crawl_id": CRAWL, "started_at": "2026-06-04T06:00:00Z", "mode": "recorded"}
-    assert [c.crawl_id for c in RawArchive(RECORDED).crawls()] == [CRAWL]
+    assert [c.crawl_id for c in RawArchive(RECORDED).crawls()] == ["20260415T060000Z", "20260424T060000Z", CRAWL]
 
 
 @pytest.mark.parametrize("source_id", SOURCES)

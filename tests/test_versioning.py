@@ -28,6 +28,8 @@ def con(tmp_path: Path):
     insert_rows(c, "sources", [
         {"source_id": s, "name": s, "kind": "catalog", "authority": a, "authority_rank": r, "provider_id": p,
          "provider_name": p} for s, a, r, p in SOURCES])
+    insert_rows(c, "policy", [{"entity": "*", "field": "*", "authority": a, "rank": i}
+                              for i, a in enumerate(["override", "first_party", "provider", "catalog", "independent"])])
     yield c
     c.close()
 
@@ -35,7 +37,7 @@ def con(tmp_path: Path):
 def obs(source: str, field: str, value: str | None, *, entity: str = "model", provider: str = "",
         pmid: str = "", status: str = "known") -> dict:
     return {"source": source, "entity": entity, "model_id": M, "provider_id": provider, "provider_model_id": pmid,
-            "variant": "", "field": field, "raw": value, "value": value if status == "known" else None,
+            "variant": "", "benchmark_id": "", "field": field, "raw": value, "value": value if status == "known" else None,
             "status": status}
 
 

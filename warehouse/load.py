@@ -30,6 +30,8 @@ class VersionStats:
     models_closed: int
     offers_opened: int
     offers_closed: int
+    benchmarks_opened: int = 0
+    benchmarks_closed: int = 0
 
 
 def apply_versions(con: duckdb.DuckDBPyConnection, crawl_id: str, ts: datetime) -> VersionStats:
@@ -47,6 +49,8 @@ def apply_versions(con: duckdb.DuckDBPyConnection, crawl_id: str, ts: datetime) 
         models_closed=count("SELECT count(*) FROM model_versions WHERE closed_by = ?"),
         offers_opened=count("SELECT count(*) FROM offer_versions WHERE opened_by = ?"),
         offers_closed=count("SELECT count(*) FROM offer_versions WHERE closed_by = ?"),
+        benchmarks_opened=count("SELECT count(*) FROM benchmark_versions WHERE opened_by = ?"),
+        benchmarks_closed=count("SELECT count(*) FROM benchmark_versions WHERE closed_by = ?"),
     )
 
 

@@ -26,6 +26,10 @@ def get_parser(name: str) -> Parser:
 
 def parse_page(page: RawPage, source: SourceConfig) -> ParseResult:
     """Parse one stored page; HTTP errors and broken pages become Problems, never exceptions."""
+    if page.status in (401, 403):
+        # An access-restricted page (a gated model repo's files) is expected, not a broken source.
+        return ParseResult(problems=[Problem(source_id=source.id, url=page.url, severity="skip",
+                                             message=f"HTTP {page.status}: access restricted, not read")])
     if page.status >= 400:
         return ParseResult(problems=[Problem(source_id=source.id, url=page.url, message=f"HTTP {page.status}")])
     try:

@@ -10,6 +10,14 @@ CREATE TABLE sources (
     provider_name  VARCHAR
 );
 
+-- The reconciliation policy in force: per entity and field ('*' = default), authorities ranked.
+CREATE TABLE policy (
+    entity    VARCHAR NOT NULL,
+    field     VARCHAR NOT NULL,
+    authority VARCHAR NOT NULL,
+    rank      INTEGER NOT NULL
+);
+
 CREATE TABLE providers (
     provider_id VARCHAR PRIMARY KEY,
     name        VARCHAR NOT NULL
@@ -67,6 +75,7 @@ CREATE TABLE observations (
     provider_id       VARCHAR NOT NULL,  -- '' for model facts
     provider_model_id VARCHAR NOT NULL,  -- '' for model facts
     variant           VARCHAR NOT NULL,
+    benchmark_id      VARCHAR NOT NULL,  -- '' unless entity = 'benchmark'
     field             VARCHAR NOT NULL,
     raw               VARCHAR,
     value             VARCHAR,
@@ -92,9 +101,15 @@ CREATE TABLE model_versions (
     gated             BOOLEAN,
     base_model        VARCHAR,
     supports_vision             BOOLEAN,
+    supports_multimodal         BOOLEAN,
     supports_reasoning          BOOLEAN,
     supports_function_calling   BOOLEAN,
+    supports_tool_use           BOOLEAN,
     supports_structured_outputs BOOLEAN,
+    supports_code_execution     BOOLEAN,
+    supports_ide_integration    BOOLEAN,
+    supports_computer_use       BOOLEAN,
+    supports_parallel_agents    BOOLEAN,
     provenance JSON,
     row_hash   VARCHAR NOT NULL,
     valid_from TIMESTAMPTZ NOT NULL,
@@ -116,6 +131,22 @@ CREATE TABLE offer_versions (
     max_output_tokens BIGINT,
     quantization      VARCHAR,
     offer_name        VARCHAR,
+    tier_threshold_tokens          BIGINT,
+    input_usd_per_mtok_above_tier  DECIMAL(18, 9),
+    output_usd_per_mtok_above_tier DECIMAL(18, 9),
+    provenance JSON,
+    row_hash   VARCHAR NOT NULL,
+    valid_from TIMESTAMPTZ NOT NULL,
+    valid_to   TIMESTAMPTZ,
+    opened_by  VARCHAR NOT NULL,
+    closed_by  VARCHAR
+);
+
+CREATE TABLE benchmark_versions (
+    model_id       VARCHAR NOT NULL,
+    benchmark_id   VARCHAR NOT NULL,
+    score          DECIMAL(18, 9),
+    benchmark_name VARCHAR,
     provenance JSON,
     row_hash   VARCHAR NOT NULL,
     valid_from TIMESTAMPTZ NOT NULL,
@@ -131,6 +162,7 @@ CREATE TABLE conflict_log (
     provider_id  VARCHAR NOT NULL,
     provider_model_id VARCHAR NOT NULL,
     variant      VARCHAR NOT NULL,
+    benchmark_id VARCHAR NOT NULL,
     field        VARCHAR NOT NULL,
     chosen_value VARCHAR,
     chosen_source VARCHAR NOT NULL,

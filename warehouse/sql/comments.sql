@@ -1,4 +1,5 @@
 COMMENT ON TABLE sources IS 'Every configured source: kind, authority (override > first_party > provider > catalog) and the provider it speaks for.';
+COMMENT ON TABLE policy IS 'The reconciliation policy: per entity and field (* = default), the authorities in rank order (0 best).';
 COMMENT ON TABLE providers IS 'Provider ids and display names.';
 COMMENT ON TABLE crawls IS 'One row per loaded crawl: when it started, live or recorded, the run that loaded it.';
 COMMENT ON TABLE crawl_sources IS 'How each source fared in each crawl: fetch status, health (ok/partial/failed) with the reason, counts.';
@@ -7,6 +8,7 @@ COMMENT ON TABLE problems IS 'What parsers could not use (severity error) or del
 COMMENT ON TABLE observations IS 'What each source said about each field of each model or offer: raw text, normalized value, status known/unknown/not_offered.';
 COMMENT ON TABLE model_versions IS 'Resolved models kept as versions: valid_from/valid_to and the crawls that opened and closed each version.';
 COMMENT ON TABLE offer_versions IS 'Resolved offers (a model served by a provider under its own id) kept as versions; prices are exact USD per 1M tokens.';
+COMMENT ON TABLE benchmark_versions IS 'Resolved benchmark scores (model, canonical benchmark id) kept as versions.';
 COMMENT ON TABLE conflict_log IS 'Per crawl, the fields whose known values disagree between sources: the chosen value, the rule, every claim.';
 COMMENT ON COLUMN model_versions.context_window IS 'The model''s native context window in tokens (not a provider''s serving limit).';
 COMMENT ON COLUMN model_versions.provenance IS 'Per field: winning source, URL, observed date, rule, raw text.';
@@ -20,3 +22,4 @@ COMMENT ON VIEW offers_current IS 'The current resolved offers with provider_nam
 COMMENT ON VIEW price_history IS 'One row per offer version: prices and their validity interval.';
 COMMENT ON VIEW conflicts IS 'Conflicts standing in the newest loaded crawl.';
 COMMENT ON VIEW source_status IS 'Each source''s most recent crawl outcome.';
+COMMENT ON VIEW benchmarks_current IS 'The current resolved benchmark scores with last_reviewed.';

@@ -29,3 +29,16 @@ WHERE NOT EXISTS (SELECT 1 FROM offer_versions v
                   WHERE v.valid_to IS NULL AND v.model_id = s.model_id AND v.provider_id = s.provider_id
                     AND v.provider_model_id = s.provider_model_id AND v.variant = s.variant
                     AND v.row_hash = s.row_hash);
+
+UPDATE benchmark_versions SET valid_to = $ts, closed_by = $crawl_id
+WHERE valid_to IS NULL
+  AND NOT EXISTS (SELECT 1 FROM stage_benchmarks s
+                  WHERE s.model_id = benchmark_versions.model_id AND s.benchmark_id = benchmark_versions.benchmark_id
+                    AND s.row_hash = benchmark_versions.row_hash);
+
+INSERT INTO benchmark_versions BY NAME
+SELECT s.*, $ts AS valid_from, NULL AS valid_to, $crawl_id AS opened_by, NULL AS closed_by
+FROM stage_benchmarks s
+WHERE NOT EXISTS (SELECT 1 FROM benchmark_versions v
+                  WHERE v.valid_to IS NULL AND v.model_id = s.model_id AND v.benchmark_id = s.benchmark_id
+                    AND v.row_hash = s.row_hash);

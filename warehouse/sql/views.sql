@@ -7,7 +7,7 @@ CREATE OR REPLACE MACRO asof_bound(ts) AS
 
 -- When a healthy (or partial) crawl of any source last saw each entity: the basis of last_reviewed.
 CREATE OR REPLACE VIEW sightings AS
-SELECT DISTINCT o.entity, o.model_id, o.provider_id, o.provider_model_id, o.variant, o.source_id,
+SELECT DISTINCT o.entity, o.model_id, o.provider_id, o.provider_model_id, o.variant, o.benchmark_id, o.source_id,
        c.started_at AS seen_at
 FROM observations o
 JOIN crawl_sources cs USING (crawl_id, source_id)
@@ -34,11 +34,23 @@ LEFT JOIN seen USING (model_id, provider_id, provider_model_id, variant)
 LEFT JOIN providers p USING (provider_id)
 WHERE v.valid_from < asof_bound(ts) AND (v.valid_to IS NULL OR v.valid_to >= asof_bound(ts));
 
+CREATE OR REPLACE MACRO benchmarks_asof(ts) AS TABLE
+WITH seen AS (
+    SELECT model_id, benchmark_id, max(seen_at)::DATE AS last_reviewed
+    FROM sightings WHERE entity = 'benchmark' AND seen_at < asof_bound(ts) GROUP BY ALL
+)
+SELECT v.* EXCLUDE (row_hash, valid_to, closed_by), seen.last_reviewed
+FROM benchmark_versions v LEFT JOIN seen USING (model_id, benchmark_id)
+WHERE v.valid_from < asof_bound(ts) AND (v.valid_to IS NULL OR v.valid_to >= asof_bound(ts));
+
 CREATE OR REPLACE VIEW models_current AS
 SELECT * FROM models_asof(now());
 
 CREATE OR REPLACE VIEW offers_current AS
 SELECT * FROM offers_asof(now());
+
+CREATE OR REPLACE VIEW benchmarks_current AS
+SELECT * FROM benchmarks_asof(now());
 
 CREATE OR REPLACE VIEW price_history AS
 SELECT model_id, provider_id, provider_model_id, variant,
