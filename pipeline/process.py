@@ -12,6 +12,7 @@ import duckdb
 
 from pipeline.config import SourceConfig, SourcesFile
 from pipeline.models import ParseResult, Problem, SourceHealth
+from pipeline.overrides import OVERRIDE_SOURCE, Override, load_overrides, override_rows
 from pipeline.parse import parse_page
 from pipeline.raw import CrawlInfo, FetchInfo, RawArchive
 from pipeline.reconcile import ReconcileStats, reconcile
@@ -64,7 +65,8 @@ def judge_health(fetch: FetchInfo, pages: int, result: ParseResult) -> tuple[Sou
     return "ok", None
 
 
-def sync_sources(con: duckdb.DuckDBPyConnection, registry: SourcesFile) -> None:
+def sync_sources(con: duckdb.DuckDBPyConnection, registry: SourcesFile,
+                 overrides: list[Override] | None = None) -> None:
     """Upsert the configured sources and provider names (a source removed from configuration
     keeps its row, so its past claims still resolve)."""
     rows = [
@@ -76,8 +78,12 @@ def sync_sources(con: duckdb.DuckDBPyConnection, registry: SourcesFile) -> None:
         }
         for s in registry.sources
     ]
+    rows.append({**OVERRIDE_SOURCE, "authority_rank": registry.policy["default"].index("override"),
+                 "provider_id": None, "provider_name": None})
     con.execute("DELETE FROM sources WHERE source_id IN (SELECT unnest(?))", [[r["source_id"] for r in rows]])
     insert_rows(con, "sources", rows)
+    con.execute("DELETE FROM overrides")
+    insert_rows(con, "overrides", override_rows(overrides if overrides is not None else load_overrides()))
     providers = dict(registry.providers)
     providers.update({s.provider.id: s.provider.name for s in registry.sources if s.provider})
     con.execute("DELETE FROM policy")

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import duckdb
 
-from pipeline.fields import BENCHMARK_FIELDS, MODEL_FIELDS, OFFER_FIELDS, FieldType
+from pipeline.fields import BENCHMARK_FIELDS, FIELDS, MODEL_FIELDS, OFFER_FIELDS, FieldType
 
 OFFER_KEY = ("model_id", "provider_id", "provider_model_id", "variant")
 BENCHMARK_KEY = ("model_id", "benchmark_id")
@@ -23,6 +23,7 @@ ENTITY_KEY = "entity, model_id, provider_id, provider_model_id, variant, benchma
 # The claims that stand as of a crawl: per source, the observations of its latest healthy
 # crawl, plus those of partial crawls since (which add or update, but retire nothing).
 # Failed crawls contribute nothing, so a broken source keeps its last good state.
+# Curated overrides reviewed on or before the crawl stand beside them.
 CLAIMS_SQL = """
 CREATE OR REPLACE TEMP TABLE claims AS
 WITH usable_crawls AS (
@@ -34,27 +35,40 @@ WITH usable_crawls AS (
 ), standing AS (
     SELECT u.* FROM usable_crawls u LEFT JOIN base b USING (source_id)
     WHERE b.base_at IS NULL OR u.started_at >= b.base_at
-)
-, claimed AS (
+), observed AS (
+    SELECT o.* EXCLUDE (crawl_id), s.started_at AS observed_at
+    FROM observations o JOIN standing s USING (crawl_id, source_id)
+    UNION ALL BY NAME
+    SELECT source_id, source_url AS url, entity, model_id, provider_id, provider_model_id, variant,
+           benchmark_id, field, reason AS raw, value, 'known' AS status,
+           CAST(reviewed_on AS TIMESTAMPTZ) AS observed_at
+    FROM overrides WHERE CAST(reviewed_on AS TIMESTAMPTZ) <= $ts
+), claimed AS (
     -- For an offer, what counts is whose offer it is: the provider's own page speaks for it
     -- first-hand, any other source (even a first-party page of someone else) is a catalog claim.
-    SELECT o.*, s.started_at AS observed_at,
+    SELECT o.*,
            CASE WHEN o.entity <> 'offer' OR src.authority = 'override' THEN src.authority
                 WHEN src.provider_id = o.provider_id AND src.authority = 'first_party' THEN 'first_party'
                 WHEN src.provider_id = o.provider_id THEN 'provider'
                 ELSE 'catalog' END AS authority
-    FROM observations o
-    JOIN standing s USING (crawl_id, source_id)
-    JOIN sources src USING (source_id)
+    FROM observed o JOIN sources src USING (source_id)
 )
-SELECT c.*, coalesce(specific.rank, dflt.rank) AS rank
+SELECT c.*, coalesce(specific.rank, dflt.rank) AS rank, ft.type AS ftype,
+       -- How exactly a claim states its value: more decimals, an exact count rather than a
+       -- "128K" label, a day rather than a month. Decides between claims of equal authority.
+       CASE WHEN c.status <> 'known' THEN 0
+            WHEN ft.type = 'decimal' THEN length(split_part(c.value, '.', 2))
+            WHEN ft.type = 'int' THEN CASE WHEN regexp_matches(coalesce(c.raw, ''), '\\d\\s*[kKmMbB]') THEN 0 ELSE 1 END
+            WHEN ft.type = 'partial_date' THEN length(c.value)
+            ELSE 0 END AS precision
 FROM claimed c
+JOIN field_types ft USING (entity, field)
 LEFT JOIN policy specific ON specific.entity = c.entity AND specific.field = c.field AND specific.authority = c.authority
 JOIN policy dflt ON dflt.entity = '*' AND dflt.authority = c.authority
 QUALIFY row_number() OVER (
     PARTITION BY c.source_id, c.entity, c.model_id, c.provider_id, c.provider_model_id, c.variant,
                  c.benchmark_id, c.field
-    ORDER BY c.observed_at DESC, c.url, c.value NULLS LAST) = 1
+    ORDER BY c.observed_at DESC, precision DESC, c.url, c.value NULLS LAST) = 1
 """
 
 WINNERS_SQL = """
@@ -62,30 +76,126 @@ CREATE OR REPLACE TEMP TABLE winners AS
 SELECT *,
        CASE WHEN status <> 'known' THEN 'no known value'
             WHEN n_known = 1 THEN 'only claim (' || authority || ')'
-            ELSE 'authority: ' || authority || ', then newest' END AS rule
+            WHEN n_values = 1 THEN 'agreed (' || authority || ')'
+            ELSE 'authority: ' || authority || ', then precision, then newest' END AS rule
 FROM (
-    SELECT c.*, count(*) FILTER (WHERE status = 'known') OVER k AS n_known
+    SELECT c.*, count(*) FILTER (WHERE status = 'known') OVER k AS n_known,
+           count(DISTINCT value) OVER k AS n_values
     FROM claims c
     WINDOW k AS (PARTITION BY entity, model_id, provider_id, provider_model_id, variant, benchmark_id, field)
 )
 QUALIFY row_number() OVER (
     PARTITION BY entity, model_id, provider_id, provider_model_id, variant, benchmark_id, field
-    ORDER BY (status = 'known') DESC, rank, observed_at DESC, source_id) = 1
+    ORDER BY (status = 'known') DESC, rank, precision DESC, observed_at DESC, source_id) = 1
 """
 
-CONFLICTS_SQL = """
+# Two known values "within display rounding": a decimal that rounds to the other (0.201 ->
+# 0.20), token counts within 2.5% (131,072 and 128,000 are both "128K"), a month that contains
+# the day. Such disagreements are `minor`; everything else is `major`.
+_WITHIN_ROUNDING = """
+    CASE WHEN a.value = b.value THEN true
+         WHEN ft = 'decimal' THEN
+              -- the less precise one is the other rounded to its own decimals (a tolerance
+              -- check only: the values themselves never go through floats)
+              abs(CAST(a.value AS DOUBLE) - CAST(b.value AS DOUBLE))
+                <= 0.5 * pow(10, -least(length(split_part(a.value, '.', 2)), length(split_part(b.value, '.', 2)))) + 1e-12
+         WHEN ft = 'int' THEN
+              abs(CAST(a.value AS DOUBLE) - CAST(b.value AS DOUBLE)) <= 0.025 * greatest(CAST(a.value AS DOUBLE), CAST(b.value AS DOUBLE))
+         WHEN ft = 'partial_date' THEN starts_with(a.value, b.value) OR starts_with(b.value, a.value)
+         ELSE false END
+"""
+
+CONFLICTS_SQL = f"""
 INSERT INTO conflict_log
 SELECT $crawl_id, w.entity, w.model_id, w.provider_id, w.provider_model_id, w.variant, w.benchmark_id, w.field,
        w.value, w.source_id, w.rule,
-       CASE WHEN w.entity = 'offer' AND w.field LIKE '%usd_per_mtok' THEN 'major' ELSE 'minor' END,
+       CASE WHEN bool_and(within) THEN 'minor' ELSE 'major' END,
        to_json(list(struct_pack(source_id := c.source_id, value := c.value, raw := c.raw, url := c.url,
                                 observed_at := c.observed_at::DATE) ORDER BY c.rank, c.source_id))
 FROM winners w
-JOIN claims c USING (entity, model_id, provider_id, provider_model_id, variant, benchmark_id, field)
-WHERE c.status = 'known' AND w.status = 'known'
+JOIN (
+    SELECT c.*, {_WITHIN_ROUNDING.replace("a.value", "c.value").replace("b.value", "w2.value").replace("ft =", "c.ftype =")} AS within
+    FROM claims c JOIN winners w2 USING (entity, model_id, provider_id, provider_model_id, variant, benchmark_id, field)
+    WHERE c.status = 'known'
+) c USING (entity, model_id, provider_id, provider_model_id, variant, benchmark_id, field)
+WHERE w.status = 'known'
 GROUP BY ALL
 HAVING count(DISTINCT c.value) > 1
 """
+
+
+# Values that would move too far are held for review: the previous value stays published and
+# the new claim is logged as a `held` conflict (curated overrides are never held).
+PRICE_JUMP = 10  # a price moving more than 10x between crawls
+LIMIT_FIELDS = ("context_window", "max_output_tokens")  # a limit that shrinks
+
+PREVIOUS_SQL = """
+CREATE OR REPLACE TEMP TABLE previous AS
+SELECT 'offer' AS entity, model_id, provider_id, provider_model_id, variant, '' AS benchmark_id, field, prev
+FROM (UNPIVOT (SELECT model_id, provider_id, provider_model_id, variant, {offer_cols} FROM offer_versions
+               WHERE valid_to IS NULL)
+      ON {offer_names} INTO NAME field VALUE prev)
+UNION ALL
+SELECT 'model', model_id, '', '', '', '', field, prev
+FROM (UNPIVOT (SELECT model_id, {model_cols} FROM model_versions WHERE valid_to IS NULL)
+      ON {model_names} INTO NAME field VALUE prev)
+"""
+
+HELD_SQL = f"""
+CREATE OR REPLACE TEMP TABLE held AS
+SELECT w.entity, w.model_id, w.provider_id, w.provider_model_id, w.variant, w.benchmark_id, w.field,
+       p.prev, w.value AS claimed, w.source_id, w.url, w.raw, w.observed_at,
+       CASE WHEN w.ftype = 'decimal' THEN 'held for review: price moved more than {PRICE_JUMP}x'
+            ELSE 'held for review: limit shrank' END AS rule
+FROM winners w
+JOIN previous p USING (entity, model_id, provider_id, provider_model_id, variant, benchmark_id, field)
+WHERE w.status = 'known' AND w.authority <> 'override' AND p.prev IS NOT NULL AND w.value <> p.prev AND (
+      (w.ftype = 'decimal' AND w.entity = 'offer' AND CAST(p.prev AS DECIMAL(38, 18)) > 0
+       AND CAST(w.value AS DECIMAL(38, 18)) > 0
+       AND (CAST(w.value AS DECIMAL(38, 18)) > {PRICE_JUMP} * CAST(p.prev AS DECIMAL(38, 18))
+            OR CAST(p.prev AS DECIMAL(38, 18)) > {PRICE_JUMP} * CAST(w.value AS DECIMAL(38, 18))))
+   OR (w.field IN {LIMIT_FIELDS} AND CAST(w.value AS BIGINT) < CAST(p.prev AS BIGINT)))
+"""
+
+HOLD_SQL = [
+    """
+INSERT INTO conflict_log
+SELECT $crawl_id, entity, model_id, provider_id, provider_model_id, variant, benchmark_id, field,
+       prev, 'previous version', rule, 'held',
+       to_json([struct_pack(source_id := source_id, value := claimed, raw := raw, url := url,
+                            observed_at := observed_at::DATE)])
+FROM held
+""",
+    """
+UPDATE winners SET value = held.prev, rule = held.rule
+FROM held
+WHERE winners.entity = held.entity AND winners.model_id = held.model_id
+  AND winners.provider_id = held.provider_id AND winners.provider_model_id = held.provider_model_id
+  AND winners.variant = held.variant AND winners.benchmark_id = held.benchmark_id AND winners.field = held.field
+""",
+]
+
+
+def _previous_sql() -> str:
+    held_offer = [f for f, t in OFFER_FIELDS.items() if t is FieldType.DECIMAL or f in LIMIT_FIELDS]
+    held_model = [f for f in MODEL_FIELDS if f in LIMIT_FIELDS]
+    def text(f: str) -> str:  # the canonical text of pipeline.normalize.decimal_text: no trailing zeros
+        if OFFER_FIELDS.get(f) is FieldType.DECIMAL:
+            return f"CASE WHEN {f} = 0 THEN '0' ELSE rtrim(rtrim(CAST({f} AS VARCHAR), '0'), '.') END AS {f}"
+        return f"CAST({f} AS VARCHAR) AS {f}"
+
+    return PREVIOUS_SQL.format(
+        offer_cols=", ".join(text(f) for f in held_offer),
+        offer_names=", ".join(held_offer),
+        model_cols=", ".join(f"CAST({f} AS VARCHAR) AS {f}" for f in held_model),
+        model_names=", ".join(held_model),
+    )
+
+
+def _field_types(con: duckdb.DuckDBPyConnection) -> None:
+    rows = [(entity, f, str(t)) for entity, fields in FIELDS.items() for f, t in fields.items()]
+    con.execute("CREATE OR REPLACE TEMP TABLE field_types (entity VARCHAR, field VARCHAR, type VARCHAR)")
+    con.executemany("INSERT INTO field_types VALUES (?, ?, ?)", rows)  # a few dozen rows
 
 
 def _cast(ftype: FieldType, expr: str) -> str:
@@ -166,13 +276,20 @@ class ReconcileStats:
     claims: int
     models: int
     offers: int
+    benchmarks: int
     conflicts: int
+    held: int
 
 
 def reconcile(con: duckdb.DuckDBPyConnection, crawl_id: str, ts: object) -> ReconcileStats:
     """Build temp tables stage_models / stage_offers (the resolved state as of ``ts``) and log conflicts."""
+    _field_types(con)
     con.execute(CLAIMS_SQL, {"ts": ts})
     con.execute(WINNERS_SQL)
+    con.execute(_previous_sql())
+    con.execute(HELD_SQL)
+    for statement in HOLD_SQL:
+        con.execute(statement, {"crawl_id": crawl_id} if "$crawl_id" in statement else None)
     con.execute(stage_models_sql())
     con.execute(stage_offers_sql())
     con.execute(stage_benchmarks_sql())
@@ -186,5 +303,7 @@ def reconcile(con: duckdb.DuckDBPyConnection, crawl_id: str, ts: object) -> Reco
         claims=count("SELECT count(*) FROM claims"),
         models=count("SELECT count(*) FROM stage_models"),
         offers=count("SELECT count(*) FROM stage_offers"),
+        benchmarks=count("SELECT count(*) FROM stage_benchmarks"),
+        held=count("SELECT count(*) FROM held"),
         conflicts=count("SELECT count(*) FROM conflict_log WHERE crawl_id = ?", [crawl_id]),
     )

@@ -16,10 +16,13 @@ from warehouse.load import apply_versions, insert_rows
 M = "meta/llama-3.2-1b-instruct"
 SOURCES = [
     # source_id, authority, rank, provider
+    ("curated", "override", 0, None),
     ("card", "first_party", 1, None),
     ("cf", "provider", 2, "cloudflare-workers-ai"),
     ("cat", "catalog", 3, "router"),
+    ("lab", "independent", 4, None),
 ]
+POLICY = ["override", "first_party", "provider", "catalog", "independent"]
 
 
 @pytest.fixture()
@@ -28,17 +31,19 @@ def con(tmp_path: Path):
     insert_rows(c, "sources", [
         {"source_id": s, "name": s, "kind": "catalog", "authority": a, "authority_rank": r, "provider_id": p,
          "provider_name": p} for s, a, r, p in SOURCES])
-    insert_rows(c, "policy", [{"entity": "*", "field": "*", "authority": a, "rank": i}
-                              for i, a in enumerate(["override", "first_party", "provider", "catalog", "independent"])])
+    insert_rows(c, "policy", [{"entity": "*", "field": "*", "authority": a, "rank": i} for i, a in enumerate(POLICY)])
+    # as sources.yaml: independent evaluators first for benchmark scores
+    insert_rows(c, "policy", [{"entity": "benchmark", "field": "score", "authority": a, "rank": i}
+                              for i, a in enumerate(["override", "independent", "first_party", "provider", "catalog"])])
     yield c
     c.close()
 
 
 def obs(source: str, field: str, value: str | None, *, entity: str = "model", provider: str = "",
-        pmid: str = "", status: str = "known") -> dict:
+        pmid: str = "", status: str = "known", raw: str | None = None, benchmark: str = "") -> dict:
     return {"source": source, "entity": entity, "model_id": M, "provider_id": provider, "provider_model_id": pmid,
-            "variant": "", "benchmark_id": "", "field": field, "raw": value, "value": value if status == "known" else None,
-            "status": status}
+            "variant": "", "benchmark_id": benchmark, "field": field, "raw": raw or value,
+            "value": value if status == "known" else None, "status": status}
 
 
 def load(con, crawl_id: str, day: int, observations: list[dict], health: dict[str, str] | None = None):
@@ -64,7 +69,8 @@ def test_first_party_beats_catalog_and_conflict_is_logged(con):
     load(con, "c1", 1, [obs("card", "context_window", "131072"), obs("cat", "context_window", "60000")])
     assert current_model(con, "context_window") == [(131072,)]
     rows = con.execute("SELECT field, chosen_value, chosen_source, rule FROM conflict_log").fetchall()
-    assert rows == [("context_window", "131072", "card", "authority: first_party, then newest")]
+    assert rows == [("context_window", "131072", "card", "authority: first_party, then precision, then newest")]
+    assert con.execute("SELECT severity FROM conflict_log").fetchall() == [("major",)]
 
 
 def test_unknown_never_beats_known(con):
@@ -84,7 +90,7 @@ def test_provider_page_wins_for_its_own_offer(con):
                         obs("cat", "input_usd_per_mtok", "0.03", **offer)])
     price = con.execute("SELECT input_usd_per_mtok FROM offer_versions WHERE valid_to IS NULL").fetchall()
     assert price == [(Decimal("0.027"),)]
-    assert con.execute("SELECT severity FROM conflict_log").fetchall() == [("major",)]
+    assert con.execute("SELECT severity FROM conflict_log").fetchall() == [("minor",)]  # 0.027 shows as $0.03
 
 
 def test_same_crawl_twice_adds_no_version_and_change_opens_one(con):
@@ -135,3 +141,80 @@ def test_asof_macros_rebuild_past_states(con):
         (131072, "2026-06-01")]
     assert con.execute("SELECT context_window FROM models_asof('2026-06-03')").fetchall() == [(262144,)]
     assert con.execute("SELECT count(*) FROM models_asof('2026-05-31')").fetchone() == (0,)
+
+
+OFFER = {"entity": "offer", "provider": "cloudflare-workers-ai", "pmid": "@cf/x"}
+
+
+def offer_price(con, col: str = "output_usd_per_mtok"):
+    return con.execute(f"SELECT {col} FROM offer_versions WHERE valid_to IS NULL").fetchall()
+
+
+def test_display_rounding_is_a_minor_conflict_won_by_the_precise_authoritative_value(con):
+    load(con, "c1", 1, [obs("cf", "output_usd_per_mtok", "0.201", **OFFER),
+                        obs("cat", "output_usd_per_mtok", "0.2", **OFFER)])
+    assert offer_price(con) == [(Decimal("0.201"),)]
+    assert con.execute("SELECT chosen_value, severity FROM conflict_log").fetchall() == [("0.201", "minor")]
+
+
+def test_within_one_authority_the_exact_count_beats_the_label(con):
+    # one source states both: its card text "128k" and its config's 131072
+    load(con, "c1", 1, [obs("card", "context_window", "128000", raw="128k"), obs("card", "context_window", "131072")])
+    assert current_model(con, "context_window") == [(131072,)]
+
+
+def test_partial_dates_that_agree_are_minor_and_authority_still_wins(con):
+    load(con, "c1", 1, [obs("card", "knowledge_cutoff", "2023-12", raw="December 2023"),
+                        obs("cat", "knowledge_cutoff", "2023-12-31")])
+    assert current_model(con, "knowledge_cutoff") == [("2023-12",)]
+    assert con.execute("SELECT severity FROM conflict_log").fetchall() == [("minor",)]
+
+
+def test_a_price_moving_more_than_tenfold_is_held_for_review(con):
+    load(con, "c1", 1, [obs("cf", "output_usd_per_mtok", "0.201", **OFFER)])
+    _, v = load(con, "c2", 2, [obs("cf", "output_usd_per_mtok", "20.1", **OFFER)])
+    assert (v.offers_opened, v.offers_closed) == (0, 0)  # the previous value stays published
+    assert offer_price(con) == [(Decimal("0.201"),)]
+    held = con.execute("SELECT chosen_value, severity, rule, claims::VARCHAR FROM conflict_log").fetchall()
+    assert len(held) == 1 and held[0][:2] == ("0.201", "held") and "10x" in held[0][2] and "20.1" in held[0][3]
+    # a move within 10x is published
+    load(con, "c3", 3, [obs("cf", "output_usd_per_mtok", "1.5", **OFFER)])
+    assert offer_price(con) == [(Decimal("1.5"),)]
+
+
+def test_a_shrinking_limit_is_held(con):
+    load(con, "c1", 1, [obs("card", "context_window", "131072")])
+    load(con, "c2", 2, [obs("card", "context_window", "60000")])
+    assert current_model(con, "context_window") == [(131072,)]
+    assert con.execute("SELECT severity FROM conflict_log WHERE crawl_id = 'c2'").fetchall() == [("held",)]
+    load(con, "c3", 3, [obs("card", "context_window", "262144")])  # growth is published
+    assert current_model(con, "context_window") == [(262144,)]
+
+
+def test_curated_override_wins_is_reported_and_is_never_held(con):
+    load(con, "c1", 1, [obs("card", "context_window", "131072")])
+    con.execute("""INSERT INTO overrides VALUES ('curated', 'model', ?, '', '', '', '', 'context_window', '8192',
+                   'reviewed: the served window is 8K', 'https://example.org/review', DATE '2026-06-01')""", [M])
+    load(con, "c2", 2, [obs("card", "context_window", "131072")])
+    assert current_model(con, "context_window") == [(8192,)]
+    prov = con.execute("SELECT provenance->'context_window'->>'rule', provenance->'context_window'->>'source' "
+                       "FROM model_versions WHERE valid_to IS NULL").fetchall()
+    assert prov == [("authority: override, then precision, then newest", "curated")]
+
+
+def test_overrides_apply_from_their_review_date(con):
+    con.execute("""INSERT INTO overrides VALUES ('curated', 'model', ?, '', '', '', '', 'license', 'MIT',
+                   'reviewed license text', 'https://example.org/license', DATE '2026-06-03')""", [M])
+    load(con, "c1", 1, [obs("card", "license", "Apache 2.0")])
+    assert current_model(con, "license") == [("Apache 2.0",)]
+    load(con, "c3", 3, [obs("card", "license", "Apache 2.0")])
+    assert current_model(con, "license") == [("MIT",)]
+
+
+def test_benchmark_scores_follow_their_own_policy(con):
+    b = {"entity": "benchmark", "benchmark": "gpqa"}
+    load(con, "c1", 1, [obs("card", "score", "27.2", **b), obs("lab", "score", "25.6", **b)])
+    assert con.execute("SELECT score FROM benchmark_versions WHERE valid_to IS NULL").fetchall() == [(Decimal("25.6"),)]
+    # while for a model field the default order puts the creator first
+    load(con, "c2", 2, [obs("card", "license", "MIT"), obs("lab", "license", "Apache 2.0")])
+    assert current_model(con, "license") == [("MIT",)]

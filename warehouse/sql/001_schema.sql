@@ -18,6 +18,23 @@ CREATE TABLE policy (
     rank      INTEGER NOT NULL
 );
 
+-- Curated overrides (warehouse/curated/overrides.yaml), synced on every run; they stand as
+-- claims of authority `override` from their reviewed_on date.
+CREATE TABLE overrides (
+    source_id         VARCHAR NOT NULL,
+    entity            VARCHAR NOT NULL,
+    model_id          VARCHAR NOT NULL,
+    provider_id       VARCHAR NOT NULL,
+    provider_model_id VARCHAR NOT NULL,
+    variant           VARCHAR NOT NULL,
+    benchmark_id      VARCHAR NOT NULL,
+    field             VARCHAR NOT NULL,
+    value             VARCHAR NOT NULL,
+    reason            VARCHAR NOT NULL,
+    source_url        VARCHAR NOT NULL,
+    reviewed_on       DATE NOT NULL
+);
+
 CREATE TABLE providers (
     provider_id VARCHAR PRIMARY KEY,
     name        VARCHAR NOT NULL
