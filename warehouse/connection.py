@@ -6,6 +6,7 @@ from importlib import resources
 from pathlib import Path
 
 import duckdb
+import yaml
 
 MIGRATIONS = ["001_schema.sql"]
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -61,3 +62,21 @@ def migrate(con: duckdb.DuckDBPyConnection) -> None:
             con.execute("COMMIT")
     con.execute(sql_text("views.sql"))
     con.execute(sql_text("comments.sql"))
+    _comment_columns(con)
+
+
+USER_OBJECTS = """
+SELECT table_name, column_name FROM duckdb_columns()
+WHERE schema_name = 'main' AND NOT internal
+  AND table_name IN (SELECT table_name FROM duckdb_tables() WHERE NOT internal AND NOT temporary
+                     UNION SELECT view_name FROM duckdb_views() WHERE NOT internal AND NOT temporary)
+"""
+
+
+def _comment_columns(con: duckdb.DuckDBPyConnection) -> None:
+    """COMMENT ON COLUMN for every column of every table and view, from sql/column_docs.yaml."""
+    docs: dict[str, str] = yaml.safe_load(sql_text("column_docs.yaml"))
+    for table, column in con.execute(USER_OBJECTS).fetchall():
+        doc = docs.get(column)
+        if doc:
+            con.execute(f"COMMENT ON COLUMN {table}.{column} IS '{doc.replace(chr(39), chr(39) * 2)}'")

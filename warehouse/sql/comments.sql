@@ -23,3 +23,7 @@ COMMENT ON VIEW price_history IS 'One row per offer version: prices and their va
 COMMENT ON VIEW conflicts IS 'Conflicts standing in the newest loaded crawl.';
 COMMENT ON VIEW source_status IS 'Each source''s most recent crawl outcome.';
 COMMENT ON VIEW benchmarks_current IS 'The current resolved benchmark scores with last_reviewed.';
+COMMENT ON VIEW changes IS 'What changed between consecutive crawls: new and retired offers, price moves with old and new prices and percent.';
+COMMENT ON VIEW sightings IS 'When a healthy or partial crawl of a source saw each entity: the basis of last_reviewed.';
+COMMENT ON TABLE overrides IS 'Curated overrides (warehouse/curated/overrides.yaml): facts reviewed by people that win from reviewed_on on.';
+COMMENT ON TABLE schema_version IS 'Migrations applied to this warehouse.';

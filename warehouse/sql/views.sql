@@ -59,6 +59,35 @@ SELECT model_id, provider_id, provider_model_id, variant,
 FROM offer_versions
 ORDER BY model_id, provider_id, provider_model_id, variant, valid_from;
 
+-- What changed between consecutive crawls: offers new, retired, or changed (price moves with
+-- the old and new price and the percent move). One row per offer and crawl.
+CREATE OR REPLACE VIEW changes AS
+WITH opened AS (SELECT * FROM offer_versions WHERE opened_by IS NOT NULL),
+closed AS (SELECT * FROM offer_versions WHERE closed_by IS NOT NULL),
+moves AS (
+    SELECT coalesce(o.opened_by, x.closed_by) AS crawl_id,
+           coalesce(o.model_id, x.model_id) AS model_id,
+           coalesce(o.provider_id, x.provider_id) AS provider_id,
+           coalesce(o.provider_model_id, x.provider_model_id) AS provider_model_id,
+           coalesce(o.variant, x.variant) AS variant,
+           CASE WHEN x.model_id IS NULL THEN 'new offer'
+                WHEN o.model_id IS NULL THEN 'retired offer'
+                WHEN o.input_usd_per_mtok IS DISTINCT FROM x.input_usd_per_mtok
+                  OR o.output_usd_per_mtok IS DISTINCT FROM x.output_usd_per_mtok THEN 'price move'
+                ELSE 'changed' END AS change,
+           x.input_usd_per_mtok AS old_input_usd_per_mtok, o.input_usd_per_mtok AS new_input_usd_per_mtok,
+           x.output_usd_per_mtok AS old_output_usd_per_mtok, o.output_usd_per_mtok AS new_output_usd_per_mtok
+    FROM opened o
+    FULL OUTER JOIN closed x
+      ON o.opened_by = x.closed_by AND o.model_id = x.model_id AND o.provider_id = x.provider_id
+     AND o.provider_model_id = x.provider_model_id AND o.variant = x.variant
+)
+SELECT c.started_at AS changed_at, m.*,
+       round((m.new_input_usd_per_mtok / nullif(m.old_input_usd_per_mtok, 0) - 1) * 100, 2) AS input_change_pct,
+       round((m.new_output_usd_per_mtok / nullif(m.old_output_usd_per_mtok, 0) - 1) * 100, 2) AS output_change_pct
+FROM moves m JOIN crawls c USING (crawl_id)
+ORDER BY changed_at, model_id, provider_id, provider_model_id, variant;
+
 -- Conflicts standing in the newest loaded crawl.
 CREATE OR REPLACE VIEW conflicts AS
 SELECT * EXCLUDE (crawl_id), crawl_id AS found_in_crawl FROM conflict_log
