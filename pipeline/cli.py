@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 import sys
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -12,8 +13,10 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
+from pipeline import inspect
 from pipeline.config import ConfigError, data_dir as resolve_data_dir, load_sources, parse_url_overrides, select_sources
 from pipeline.export import ExportError
+from pipeline.normalize import decimal_text
 from pipeline.raw import RawArchive
 from spiders.settings import parse_setting_pairs
 from pipeline.run import Paths, RunError, RunSummary, crawl, export_only, rebuild_warehouse, run
@@ -224,6 +227,139 @@ def sources_cmd(data_dir: DataDirOpt = None, sources_file: SourcesFileOpt = None
         cells = [str(x) if x is not None else "" for x in st] if st else ["never", "", "", "", "", "", "", ""]
         table.add_row(s.id, s.kind, s.authority, "\n".join(s.start_urls), *cells)
     console.print(table)
+
+
+def _read_only(data_dir: Path | None):
+    try:
+        return connect(Paths(resolve_data_dir(data_dir)).warehouse, read_only=True)
+    except (WarehouseMissing, WarehouseLocked) as e:
+        _fail(str(e))
+
+
+def _date(text: str | None, option: str) -> date | None:
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError:
+        _fail(f"{option} expects YYYY-MM-DD, got {text!r}")
+    return None
+
+
+def _canonical(v: object) -> str | None:
+    """A warehouse value as the canonical text observations carry (pipeline/fields.py)."""
+    if v is None:
+        return None
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, Decimal):
+        return decimal_text(v)
+    if isinstance(v, date):
+        return v.isoformat()
+    return str(v)
+
+
+def _money(v: object) -> str:
+    return "" if v is None else str(v.normalize()) if hasattr(v, "normalize") else str(v)
+
+
+@app.command("changes")
+def changes_cmd(
+    since: Annotated[str, typer.Option("--since", help="YYYY-MM-DD: changes seen in crawls from this day on.")],
+    data_dir: DataDirOpt = None,
+) -> None:
+    """What changed between consecutive crawls: new and retired offers, price moves (old -> new, %)."""
+    when = _date(since, "--since")
+    con = _read_only(data_dir)
+    found = inspect.changes(con, when)  # type: ignore[arg-type]
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+    for col in ("day", "change", "model", "provider", "provider model id", "input", "output"):
+        table.add_column(col, overflow="fold")
+    for r in found:
+        def move(side: str) -> str:
+            old, new, pct = r[f"old_{side}_usd_per_mtok"], r[f"new_{side}_usd_per_mtok"], r[f"{side}_change_pct"]
+            if old is None or new is None or old == new:
+                return _money(new if new is not None else old)
+            return f"{_money(old)} -> {_money(new)} ({pct:+}%)"
+        pid = r["provider_model_id"] + (f" [{r['variant']}]" if r["variant"] else "")
+        table.add_row(str(r["day"]), r["change"], r["model_id"], r["provider_id"], pid, move("input"), move("output"))
+    console.print(table if found else f"no change since {when}")
+
+
+@app.command("conflicts")
+def conflicts_cmd(
+    severity: Annotated[Optional[str], typer.Option("--severity", help="held, major or minor.")] = None,
+    data_dir: DataDirOpt = None,
+) -> None:
+    """Fields whose sources disagree in the newest crawl, with every claim and the rule that chose."""
+    if severity and severity not in ("held", "major", "minor"):
+        _fail(f"--severity is held, major or minor, not {severity!r}")
+    con = _read_only(data_dir)
+    found = inspect.conflicts(con, severity)
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+    for col in ("severity", "entity", "field", "chosen", "rule", "claims"):
+        table.add_column(col, overflow="fold")
+    for r in found:
+        key = r["model_id"] + (f" @ {r['provider_id']}:{r['provider_model_id']}" if r["provider_id"] else "") + (
+            f" [{r['benchmark_id']}]" if r["benchmark_id"] else "")
+        claims = "\n".join(f"{c['value']} ({c['source_id']}, {c['observed_at']})" for c in r["claims"])
+        table.add_row(r["severity"], key, r["field"], f"{r['chosen_value']} ({r['chosen_source']})", r["rule"], claims)
+    console.print(table if found else "no conflict")
+
+
+@app.command("show")
+def show_cmd(
+    model_id: Annotated[str, typer.Argument(help="Canonical id, e.g. meta/llama-3.2-1b-instruct.")],
+    as_of: Annotated[Optional[str], typer.Option("--as-of", help="YYYY-MM-DD (end of that day, UTC).")] = None,
+    data_dir: DataDirOpt = None,
+) -> None:
+    """Every field of a model with its value, provenance and the other values seen; its offers and scores."""
+    when = _date(as_of, "--as-of") or date.today()
+    con = _read_only(data_dir)
+    view = inspect.show(con, model_id, when)
+    if view is None:
+        _fail(f"no model {model_id!r} as of {when} (see `llm-ledger unmatched` or models_current)")
+        return
+    seen: dict[str, list[dict]] = {}
+    for o in view.seen:
+        if o["entity"] == "model":
+            seen.setdefault(o["field"], []).append(o)
+    table = Table(title=f"{model_id} as of {when}", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+    for col in ("field", "value", "source / rule", "other values seen"):
+        table.add_column(col, overflow="fold")
+    for field, value in view.model.items():
+        if field in ("model_id", "provenance", "valid_from", "opened_by", "last_reviewed"):
+            continue
+        prov = view.model["provenance"].get(field, {})
+        where = f"{prov.get('source', '')} {prov.get('observed_at', '')}\n{prov.get('rule', '')}" if prov else ""
+        others = {f"{o['value'] if o['status'] == 'known' else o['status']} ({o['source_id']} {o['observed']})"
+                  for o in seen.get(field, []) if o["value"] != _canonical(value)}
+        table.add_row(field, "unknown" if value is None else str(value), where, "\n".join(sorted(others)))
+    console.print(table)
+    console.print(f"last reviewed: {view.model.get('last_reviewed')}   version since: {view.model.get('valid_from')}")
+    offers = Table(title="offers", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+    for col in ("provider", "provider model id", "input $/M", "output $/M", "cached $/M", "context"):
+        offers.add_column(col, overflow="fold")
+    for o in view.offers:
+        offers.add_row(o["provider_name"] or o["provider_id"], o["provider_model_id"] + (f" [{o['variant']}]" if o["variant"] else ""),
+                       _money(o["input_usd_per_mtok"]), _money(o["output_usd_per_mtok"]),
+                       _money(o["cached_input_usd_per_mtok"]), str(o["context_window"] or ""))
+    console.print(offers)
+    if view.benchmarks:
+        console.print("benchmarks: " + ", ".join(f"{b['benchmark_name'] or b['benchmark_id']} {_money(b['score'])}"
+                                                 for b in view.benchmarks))
+
+
+@app.command("unmatched")
+def unmatched_cmd(data_dir: DataDirOpt = None) -> None:
+    """Models only one source knows (never merged by guesswork), with the closest candidates."""
+    con = _read_only(data_dir)
+    found = inspect.unmatched(con)
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+    for col in ("model", "only source", "closest candidates (similarity)"):
+        table.add_column(col, overflow="fold")
+    for u in found:
+        table.add_row(u.model_id, u.source_id, ", ".join(f"{m} ({s:.2f})" for m, s in u.candidates))
+    console.print(table if found else "every model is known to more than one source")
+    console.print(f"{len(found)} to review: add an alias in warehouse/curated/aliases.yaml, or confirm it is a model of its own.")
 
 
 def main() -> None:  # pragma: no cover

@@ -159,3 +159,35 @@ def test_sources_command_lists_status(ran):
     for source in ("openrouter", "huggingface", "cloudflare-workers-ai"):
         assert source in out
     assert "ok" in out
+
+
+def test_show_lists_fields_provenance_and_other_values(ran):
+    data, _ = ran
+    out = cli("show", LLAMA_1B, "--as-of", "2026-06-04", data_dir=data).stdout
+    assert "131072" in out and "huggingface" in out
+    assert "knowledge_cutoff" in out and "2023-12-31 (openrouter" in out  # the other value seen
+    assert "Cloudflare Workers AI" in out and "0.027" in out
+    missing = cli("show", "meta/no-such-model", data_dir=data, check=False)
+    assert missing.returncode == 1 and "no model 'meta/no-such-model'" in missing.stderr
+
+
+def test_conflicts_command_filters_by_severity(ran):
+    data, _ = ran
+    minor = cli("conflicts", "--severity", "minor", data_dir=data).stdout
+    assert "knowledge_cutoff" in minor and "2023-12-31 (openrouter" in minor
+    assert "no conflict" in cli("conflicts", "--severity", "held", data_dir=data).stdout
+    bad = cli("conflicts", "--severity", "huge", data_dir=data, check=False)
+    assert bad.returncode == 1 and "held, major or minor" in bad.stderr
+
+
+def test_changes_command_lists_new_offers(ran):
+    data, _ = ran
+    out = cli("changes", "--since", "2026-01-01", data_dir=data).stdout
+    assert "new offer" in out and "@cf/meta/llama-3.2-1b-instruct" in out
+    assert "no change since 2027-01-01" in cli("changes", "--since", "2027-01-01", data_dir=data).stdout
+
+
+def test_unmatched_lists_single_source_models_with_candidates(ran):
+    data, _ = ran
+    out = cli("unmatched", data_dir=data).stdout
+    assert "to review" in out

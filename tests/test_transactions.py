@@ -1,0 +1,98 @@
+"""A run is one transaction: killed at any point, the warehouse keeps its previous state; a second
+writer fails at once with a clear message, not a corrupt file."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from pipeline.config import load_sources
+from pipeline.process import process_pending
+from pipeline.raw import RawArchive
+from tests.crawl_helpers import copy_crawl, newest_recorded, replace_body
+from warehouse.connection import connect
+
+REPO = Path(__file__).resolve().parents[1]
+DAY1 = datetime(2026, 6, 4, 6, tzinfo=UTC)
+
+STATE = ["SELECT count(*) FROM crawls", "SELECT count(*) FROM observations",
+         "SELECT * EXCLUDE (provenance) FROM offer_versions ORDER BY ALL",
+         "SELECT * EXCLUDE (provenance) FROM model_versions ORDER BY ALL"]
+
+LOADER = """
+import sys
+from pathlib import Path
+from pipeline.config import load_sources
+from pipeline.run import process_stored
+def progress(stage, source, counts):
+    print("progress", stage, source, flush=True)
+process_stored(Path(sys.argv[1]), load_sources(), do_export=False, progress=progress)
+print("done", flush=True)
+"""
+
+
+def state(db: Path) -> list:
+    con = connect(db, read_only=True)
+    try:
+        return [con.execute(q).fetchall() for q in STATE]
+    finally:
+        con.close()
+
+
+def test_killed_mid_load_leaves_the_previous_state(tmp_path):
+    raw = tmp_path / "raw"
+    copy_crawl(newest_recorded(), raw, "day01", DAY1)
+    con = connect(tmp_path / "ledger.duckdb")
+    process_pending(con, RawArchive(raw), load_sources(), "first")
+    con.close()
+    before = state(tmp_path / "ledger.duckdb")
+    # many pending crawls with moving prices: a load long enough to be killed in the middle
+    for day in range(2, 16):
+        folder = copy_crawl(newest_recorded(), raw, f"day{day:02d}", DAY1 + timedelta(days=day))
+        replace_body(folder / "cloudflare-workers-ai", "pricing", old="$0.201 per M output", to=f"$0.2{day:02d} per M output")
+    proc = subprocess.Popen([sys.executable, "-c", LOADER, str(tmp_path)], cwd=REPO, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        lines = 0
+        assert proc.stdout is not None
+        for line in proc.stdout:  # inside the transaction once the first source is parsed
+            if line.startswith("progress"):
+                lines += 1
+                if lines == 5:
+                    break
+        assert lines == 5, "the loader ended before it could be killed"
+        os.killpg(proc.pid, signal.SIGKILL)
+    finally:
+        proc.wait(timeout=30)
+    assert proc.returncode == -signal.SIGKILL
+    assert state(tmp_path / "ledger.duckdb") == before
+    # and the next run loads everything cleanly
+    con = connect(tmp_path / "ledger.duckdb")
+    reports = process_pending(con, RawArchive(raw), load_sources(), "again")
+    assert len(reports) == 14
+    con.close()
+
+
+def test_a_second_writer_fails_at_once_with_a_clear_message(tmp_path):
+    holder = connect(tmp_path / "ledger.duckdb")  # a run in progress
+    try:
+        started = time.monotonic()
+        proc = subprocess.run([sys.executable, "-m", "pipeline.cli", "run", "--data-dir", str(tmp_path)],
+                              cwd=REPO, capture_output=True, text=True, timeout=120,
+                              env={**os.environ, "COLUMNS": "200"})
+        elapsed = time.monotonic() - started
+    finally:
+        holder.close()
+    assert proc.returncode == 1
+    assert "is in use by another llm-ledger run" in proc.stderr
+    assert f"(process {os.getpid()})" in proc.stderr
+    assert elapsed < 20
+    assert not (tmp_path / "raw").exists() or not any((tmp_path / "raw").iterdir())  # nothing was imported
+    # the file is intact and usable
+    con = connect(tmp_path / "ledger.duckdb")
+    assert con.execute("SELECT count(*) FROM crawls").fetchone() == (0,)
+    con.close()
