@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from pipeline import inspect
+from pipeline.compare import compare as compare_pair
 from pipeline.config import ConfigError, data_dir as resolve_data_dir, load_sources, parse_url_overrides, select_sources
 from pipeline.export import ExportError
 from pipeline.normalize import decimal_text
@@ -346,6 +347,73 @@ def show_cmd(
     if view.benchmarks:
         console.print("benchmarks: " + ", ".join(f"{b['benchmark_name'] or b['benchmark_id']} {_money(b['score'])}"
                                                  for b in view.benchmarks))
+
+
+@app.command("compare")
+def compare_cmd(
+    a: Annotated[str, typer.Argument(help="Model id of side a.")],
+    b: Annotated[str, typer.Argument(help="Model id of side b.")],
+    as_of: Annotated[Optional[str], typer.Option("--as-of", help="YYYY-MM-DD (end of that day, UTC).")] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print the exported JSON record instead of a table.")] = False,
+    data_dir: DataDirOpt = None,
+) -> None:
+    """Two models side by side: the same record the export writes for a comparison pair."""
+    when = _date(as_of, "--as-of") or date.today()
+    con = _read_only(data_dir)
+    try:
+        record = compare_pair(con, a, b, when)
+    except ConfigError as e:
+        _fail(str(e))
+        return
+    if record is None:
+        _fail(f"no comparison of {a} and {b} as of {when}: both need at least one offer (see `llm-ledger show`)")
+        return
+    if json_out:
+        console.print_json(record.model_dump_json())
+        return
+    table = Table(title=f"{a} vs {b} as of {when} (last reviewed {record.last_reviewed})", title_justify="left",
+                  box=box.SIMPLE_HEAD, pad_edge=False)
+    table.add_column("")
+    table.add_column(record.a.name or a, overflow="fold")
+    table.add_column(record.b.name or b, overflow="fold")
+
+    def price(p: object) -> str:
+        return f"{p.label} ({p.usd_per_mtok}) at {p.provider.name}" if p else "unknown"  # type: ignore[attr-defined]
+
+    def tokens(t: object) -> str:
+        return f"{t.label} ({t.tokens:,})" if t.tokens else "unknown"  # type: ignore[attr-defined]
+
+    rows = [
+        ("creator", record.a.creator, record.b.creator),
+        ("context window", tokens(record.a.context_window), tokens(record.b.context_window)),
+        ("max output", tokens(record.a.max_output_tokens), tokens(record.b.max_output_tokens)),
+        ("parameters", record.a.parameters.label, record.b.parameters.label),
+        ("architecture", record.a.architecture, record.b.architecture),
+        ("released", record.a.released, record.b.released),
+        ("knowledge cutoff", record.a.knowledge_cutoff, record.b.knowledge_cutoff),
+        ("license", record.a.license, record.b.license),
+        ("open weights", record.a.open_weights, record.b.open_weights),
+        ("cheapest input /1M", price(record.a.cheapest_input), price(record.b.cheapest_input)),
+        ("cheapest output /1M", price(record.a.cheapest_output), price(record.b.cheapest_output)),
+        ("blended 70/30", record.a.blended_70_30_usd_per_mtok, record.b.blended_70_30_usd_per_mtok),
+        ("blended 3:1", record.a.blended_3_1_usd_per_mtok, record.b.blended_3_1_usd_per_mtok),
+        ("monthly at traffic", *(f"${m.usd:,.2f} at {m.provider.name}" if m else "unknown"
+                                  for m in (record.a.monthly, record.b.monthly))),
+        ("providers", *(f"{s.providers_count}: " + ", ".join(p.name for p in s.providers) for s in (record.a, record.b))),
+    ]
+    for cap in record.a.capabilities:
+        rows.append((cap.replace("_", " "), record.a.capabilities[cap], record.b.capabilities[cap]))
+    for bench in record.benchmarks:
+        rows.append((bench.name, str(bench.a), str(bench.b)))
+    for label, left, right in rows:
+        table.add_row(label, "unknown" if left is None else str(left), "unknown" if right is None else str(right))
+    console.print(table)
+    side = {"a": record.a.name or a, "b": record.b.name or b}
+    if record.cheaper in ("a", "b"):
+        console.print(f"{side[record.cheaper]} is {record.cheaper_pct}% cheaper on input "
+                      f"(ratio {record.input_price_ratio}); monthly gap ${record.monthly_gap_usd}")
+    if record.provider_overlap:
+        console.print("provider overlap: " + ", ".join(p.name for p in record.provider_overlap))
 
 
 @app.command("unmatched")

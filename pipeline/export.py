@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import shutil
 import uuid
 from dataclasses import dataclass
@@ -18,7 +19,9 @@ from typing import Any
 import duckdb
 
 from pipeline.normalize import price_label, token_label
-from pipeline.records import RECORD_TYPES, SCHEMA_VERSION, ModelRecord, OfferRecord
+from pipeline import compare
+from pipeline.compare import ComparisonConfig, load_comparison_config
+from pipeline.records import RECORD_TYPES, SCHEMA_VERSION, BenchmarkRecord, ModelFile, ModelRecord, OfferRecord
 
 MODELS_SQL = "SELECT * FROM models_asof($as_of) ORDER BY model_id"
 OFFERS_SQL = (
@@ -76,15 +79,6 @@ def _write_json(path: Path, payload: object) -> None:
     path.write_text(json.dumps(payload, indent=2, ensure_ascii=False, sort_keys=False) + "\n", encoding="utf-8")
 
 
-def _copy_parquet(con: duckdb.DuckDBPyConnection, sql: str, as_of: date, path: Path) -> None:
-    # Parquet keeps DECIMAL(18,9) exactly; provenance goes as JSON text.
-    # COPY takes no prepared parameters: the date is inlined from a date object's ISO text.
-    query = sql.replace("SELECT *", "SELECT * REPLACE (CAST(provenance AS VARCHAR) AS provenance)")
-    query = query.replace("$as_of", f"'{as_of.isoformat()}'")
-    escaped = str(path).replace("'", "''")
-    con.execute(f"COPY ({query}) TO '{escaped}' (FORMAT parquet, COMPRESSION zstd)")
-
-
 def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -97,44 +91,124 @@ def _swap_into_place(tmp: Path, dest: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
+BENCHMARKS_SQL = "SELECT * FROM benchmarks_asof($as_of) ORDER BY model_id, benchmark_id"
+PRICE_HISTORY_SQL = """
+SELECT * FROM price_history WHERE valid_from < asof_bound($as_of) ORDER BY model_id, provider_id, provider_model_id, variant, valid_from
+"""
+CONFLICTS_ASOF_SQL = """
+SELECT * FROM conflict_log WHERE crawl_id = (SELECT crawl_id FROM crawls WHERE started_at < asof_bound($as_of)
+                                             ORDER BY started_at DESC LIMIT 1)
+ORDER BY entity, model_id, provider_id, provider_model_id, variant, benchmark_id, field
+"""
+
+
+def safe_name(text: str) -> str:
+    """A file name that stays in its folder whatever the id holds ('/', '..', unicode):
+    readable when the id is plain, with a short hash when anything had to change."""
+    plain = text.replace("/", "__")
+    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "-", plain).strip(".-") or "x"
+    if cleaned != plain or cleaned in (".", "..") or len(cleaned) > 150:
+        cleaned = f"{cleaned[:120]}-{hashlib.sha256(text.encode()).hexdigest()[:10]}"
+    return cleaned
+
+
+def _inside(folder: Path, path: Path) -> Path:
+    if not path.resolve().is_relative_to(folder.resolve()):
+        raise ExportError(f"refusing to write {path}: outside the export folder {folder}")
+    return path
+
+
+def benchmark_records(con: duckdb.DuckDBPyConnection, as_of: date) -> list[BenchmarkRecord]:
+    out = []
+    for r in _rows(con, BENCHMARKS_SQL, as_of):
+        fields = {k: r[k] for k in BenchmarkRecord.model_fields if k in r}
+        fields["provenance"] = json.loads(r["provenance"]) if r["provenance"] else {}
+        out.append(BenchmarkRecord.model_validate(fields))
+    return out
+
+
+def _copy(con: duckdb.DuckDBPyConnection, query: str, path: Path) -> None:
+    # COPY takes no prepared parameters; callers inline only dates from date objects.
+    escaped = str(path).replace("'", "''")
+    con.execute(f"COPY ({query}) TO '{escaped}' (FORMAT parquet, COMPRESSION zstd)")
+
+
 def export(
     con: duckdb.DuckDBPyConnection,
     out_dir: Path,
     run_id: str,
     as_of: date | None = None,
     update_latest: bool = True,
+    config: ComparisonConfig | None = None,
 ) -> ExportResult:
     as_of = as_of or newest_crawl_date(con)
     if as_of is None:
         raise ExportError("the warehouse holds no crawl yet: nothing to export (run `llm-ledger run` first)")
+    config = config or load_comparison_config()
     out_dir.mkdir(parents=True, exist_ok=True)
     tmp = out_dir / f".tmp-{uuid.uuid4().hex[:12]}"
     tmp.mkdir()
     try:
         models = model_records(con, as_of)
         offers = offer_records(con, as_of)
-        datasets = {"models": models, "offers": offers}
-        for name, records in datasets.items():
+        benchmarks = benchmark_records(con, as_of)
+        day = f"'{as_of.isoformat()}'"
+
+        # parquet: the datasets, prices DECIMAL(18,9), provenance and claims as JSON text
+        for name, sql in (("models", MODELS_SQL), ("offers", OFFERS_SQL), ("benchmarks", BENCHMARKS_SQL)):
+            query = sql.replace("SELECT *", "SELECT * REPLACE (CAST(provenance AS VARCHAR) AS provenance)")
+            _copy(con, query.replace("$as_of", day), tmp / f"{name}.parquet")
+        _copy(con, PRICE_HISTORY_SQL.replace("$as_of", day), tmp / "price_history.parquet")
+        _copy(con, CONFLICTS_ASOF_SQL.replace("SELECT *", "SELECT * REPLACE (CAST(claims AS VARCHAR) AS claims)")
+              .replace("$as_of", day), tmp / "conflicts.parquet")
+        columns = compare.prepare(con, as_of, config)
+        con.execute(compare.ALL_PAIRS_SQL)
+        _copy(con, compare.pairs_sql(columns), tmp / "comparisons.parquet")
+        n_pairs = con.execute("SELECT count(*) FROM pair_list").fetchone()[0]  # type: ignore[index]
+
+        # JSON: lists, one file per model, one per configured pair, an index
+        for name, records in (("models", models), ("offers", offers), ("benchmarks", benchmarks)):
             _write_json(tmp / f"{name}.json", {
                 "schema_version": SCHEMA_VERSION, "as_of": as_of.isoformat(),
                 "records": [r.model_dump(mode="json") for r in records],
             })
-        _copy_parquet(con, MODELS_SQL, as_of, tmp / "models.parquet")
-        _copy_parquet(con, OFFERS_SQL, as_of, tmp / "offers.parquet")
+        index: dict[str, list[dict[str, str]]] = {"models": [], "comparisons": []}
+        (tmp / "models").mkdir()
+        offers_of: dict[str, list[OfferRecord]] = {}
+        for o in offers:
+            offers_of.setdefault(o.model_id, []).append(o)
+        scores_of: dict[str, list[BenchmarkRecord]] = {}
+        for b in benchmarks:
+            scores_of.setdefault(b.model_id, []).append(b)
+        for m in models:
+            rel = f"models/{safe_name(m.model_id)}.json"
+            record = ModelFile(schema_version=SCHEMA_VERSION, as_of=as_of, model=m,
+                               offers=offers_of.get(m.model_id, []), benchmarks=scores_of.get(m.model_id, []))
+            _write_json(_inside(tmp, tmp / rel), record.model_dump(mode="json"))
+            index["models"].append({"model_id": m.model_id, "path": rel})
+        (tmp / "comparisons").mkdir()
+        for row in compare.pair_rows(con, columns, [tuple(p) for p in config.pairs]):
+            record = compare.to_record(row, as_of, config)
+            rel = f"comparisons/{safe_name(record.a.model_id)}--vs--{safe_name(record.b.model_id)}.json"
+            _write_json(_inside(tmp, tmp / rel), record.model_dump(mode="json"))
+            index["comparisons"].append({"a": record.a.model_id, "b": record.b.model_id, "path": rel})
+        _write_json(tmp / "index.json", index)
         (tmp / "schema").mkdir()
         for kind, record_type in RECORD_TYPES.items():
             _write_json(tmp / "schema" / f"{kind}.schema.json", record_type.model_json_schema(mode="serialization"))
         files = sorted(p for p in tmp.rglob("*") if p.is_file())
-        reviewed = [r.last_reviewed for recs in datasets.values() for r in recs if r.last_reviewed]
+        reviewed = [r.last_reviewed for recs in (models, offers, benchmarks) for r in recs if r.last_reviewed]
+        counts = {"models": len(models), "offers": len(offers), "benchmarks": len(benchmarks),
+                  "comparisons": n_pairs, "comparison_files": len(index["comparisons"])}
         _write_json(tmp / "manifest.json", {
             "schema_version": SCHEMA_VERSION,
             "run_id": run_id,
             "as_of": as_of.isoformat(),
             "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
-            "counts": {name: len(recs) for name, recs in datasets.items()},
+            "counts": counts,
             "last_reviewed": {"min": min(reviewed).isoformat() if reviewed else None,
                               "max": max(reviewed).isoformat() if reviewed else None},
-            "files": {str(p.relative_to(tmp)): _sha256(p) for p in files},
+            "files": {p.relative_to(tmp).as_posix(): _sha256(p) for p in files},
         })
         dest = out_dir / as_of.isoformat()
         latest = None
@@ -145,7 +219,7 @@ def export(
         if update_latest:
             latest = out_dir / "latest"
             _swap_into_place(latest_tmp, latest)
-        return ExportResult(dest, latest, as_of, {name: len(recs) for name, recs in datasets.items()})
+        return ExportResult(dest, latest, as_of, counts)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, PlainSerializer
 
@@ -39,9 +39,15 @@ class ModelRecord(_Record):
     gated: bool | None
     base_model: str | None
     supports_vision: bool | None
+    supports_multimodal: bool | None
     supports_reasoning: bool | None
     supports_function_calling: bool | None
+    supports_tool_use: bool | None
     supports_structured_outputs: bool | None
+    supports_code_execution: bool | None
+    supports_ide_integration: bool | None
+    supports_computer_use: bool | None
+    supports_parallel_agents: bool | None
     provenance: dict[str, Any]
     last_reviewed: date | None
 
@@ -62,8 +68,143 @@ class OfferRecord(_Record):
     max_output_tokens: int | None
     quantization: str | None
     offer_name: str | None
+    tier_threshold_tokens: int | None
+    input_usd_per_mtok_above_tier: Usd | None
+    output_usd_per_mtok_above_tier: Usd | None
     provenance: dict[str, Any]
     last_reviewed: date | None
 
 
 RECORD_TYPES: dict[str, type[_Record]] = {"model": ModelRecord, "offer": OfferRecord}
+
+
+# --- comparison records (the JSON contract of one comparison page) --------------------------
+
+Tri = Literal["yes", "no", "unknown"]
+
+
+class ProviderRef(_Record):
+    id: str
+    name: str
+
+
+class Tokens(_Record):
+    tokens: int | None
+    label: str | None
+    status: Literal["known", "unknown"]
+
+
+class Parameters(_Record):
+    total: int | None
+    active: int | None
+    label: str | None
+
+
+class Price(_Record):
+    usd_per_mtok: Usd
+    label: str
+    provider: ProviderRef
+
+
+class Monthly(_Record):
+    usd: Usd
+    provider: ProviderRef
+
+
+class Score(_Record):
+    name: str
+    score: float
+
+
+class Side(_Record):
+    model_id: str
+    name: str | None
+    creator: str | None
+    context_window: Tokens
+    max_output_tokens: Tokens
+    parameters: Parameters
+    architecture: str | None
+    released: date | None
+    knowledge_cutoff: str | None
+    license: str | None
+    open_weights: bool | None
+    capabilities: dict[str, Tri]
+    cheapest_input: Price | None
+    cheapest_output: Price | None
+    providers: list[ProviderRef]
+    providers_count: int
+    blended_70_30_usd_per_mtok: Usd | None
+    blended_3_1_usd_per_mtok: Usd | None
+    monthly: Monthly | None
+    benchmarks: dict[str, Score]
+    last_reviewed: date | None
+
+
+class SharedBenchmark(_Record):
+    id: str
+    name: str
+    a: float
+    b: float
+    leader: Literal["a", "b", "tie"]
+    gap: float
+
+
+class BenchmarkGap(_Record):
+    id: str
+    gap: float
+
+
+class CapabilitySplit(_Record):
+    only_a: list[str]
+    only_b: list[str]
+    shared: list[str]
+
+
+class TrafficProfile(_Record):
+    input_mtok: Usd
+    output_mtok: Usd
+
+
+class ComparisonRecord(_Record):
+    schema_version: str
+    as_of: date
+    last_reviewed: date | None
+    a: Side
+    b: Side
+    cheaper: Literal["a", "b", "tie"] | None
+    cheaper_pct: Usd | None
+    input_price_ratio: Usd | None
+    output_price_ratio: Usd | None
+    blended_3_1_ratio: Usd | None
+    blended_70_30_gap_usd: Usd | None
+    input_price_gap_usd: Usd | None
+    output_price_gap_usd: Usd | None
+    monthly_gap_usd: Usd | None
+    context_leader: Literal["a", "b", "tie"] | None
+    provider_overlap: list[ProviderRef]
+    capabilities: CapabilitySplit
+    benchmarks: list[SharedBenchmark]
+    largest_benchmark_gap: BenchmarkGap | None
+    traffic_profile: TrafficProfile
+
+
+class BenchmarkRecord(_Record):
+    model_id: str
+    benchmark_id: str
+    benchmark_name: str | None
+    score: Usd | None
+    provenance: dict[str, Any]
+    last_reviewed: date | None
+
+
+class ModelFile(_Record):
+    """models/<id>.json: one model with its offers and benchmark scores."""
+
+    schema_version: str
+    as_of: date
+    model: ModelRecord
+    offers: list[OfferRecord]
+    benchmarks: list[BenchmarkRecord]
+
+
+RECORD_TYPES.update({"benchmark": BenchmarkRecord, "comparison": ComparisonRecord, "model_file": ModelFile})
