@@ -14,7 +14,9 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
 
 import duckdb
 
@@ -28,6 +30,9 @@ OFFERS_SQL = (
     "SELECT * FROM offers_asof($as_of) "
     "ORDER BY model_id, provider_id, provider_model_id, variant"
 )
+
+
+T = TypeVar("T", bound=BaseModel)
 
 
 class ExportError(RuntimeError):
@@ -48,13 +53,20 @@ def _rows(con: duckdb.DuckDBPyConnection, sql: str, as_of: date) -> list[dict[st
     return [dict(zip(cols, r)) for r in cur.fetchall()]
 
 
+def _validated(record_type: type[T], fields: dict[str, Any], what: str) -> T:
+    try:
+        return record_type.model_validate(fields)
+    except ValidationError as e:  # never publish a record that breaks the contract
+        raise ExportError(f"{what} does not validate against {record_type.__name__}: {e}") from None
+
+
 def model_records(con: duckdb.DuckDBPyConnection, as_of: date) -> list[ModelRecord]:
     out = []
     for r in _rows(con, MODELS_SQL, as_of):
         fields = {k: r[k] for k in ModelRecord.model_fields if k in r}
         fields["provenance"] = json.loads(r["provenance"]) if r["provenance"] else {}
         fields["context_window_label"] = token_label(r["context_window"]) if r["context_window"] else None
-        out.append(ModelRecord.model_validate(fields))
+        out.append(_validated(ModelRecord, fields, f"model {r['model_id']}"))
     return out
 
 
@@ -63,10 +75,13 @@ def offer_records(con: duckdb.DuckDBPyConnection, as_of: date) -> list[OfferReco
     for r in _rows(con, OFFERS_SQL, as_of):
         fields = {k: r[k] for k in OfferRecord.model_fields if k in r}
         fields["provenance"] = json.loads(r["provenance"]) if r["provenance"] else {}
-        for side in ("input", "output"):
-            price = r[f"{side}_usd_per_mtok"]
-            fields[f"{side}_label"] = price_label(price) if price is not None else None
-        out.append(OfferRecord.model_validate(fields))
+        try:
+            for side in ("input", "output"):
+                price = r[f"{side}_usd_per_mtok"]
+                fields[f"{side}_label"] = price_label(price) if price is not None else None
+        except ValueError as e:
+            raise ExportError(f"offer {r['provider_id']}:{r['provider_model_id']} does not validate: {e}") from None
+        out.append(_validated(OfferRecord, fields, f"offer {r['provider_id']}:{r['provider_model_id']}"))
     return out
 
 
@@ -123,7 +138,7 @@ def benchmark_records(con: duckdb.DuckDBPyConnection, as_of: date) -> list[Bench
     for r in _rows(con, BENCHMARKS_SQL, as_of):
         fields = {k: r[k] for k in BenchmarkRecord.model_fields if k in r}
         fields["provenance"] = json.loads(r["provenance"]) if r["provenance"] else {}
-        out.append(BenchmarkRecord.model_validate(fields))
+        out.append(_validated(BenchmarkRecord, fields, f"benchmark {r['model_id']} {r['benchmark_id']}"))
     return out
 
 
@@ -188,10 +203,16 @@ def export(
             index["models"].append({"model_id": m.model_id, "path": rel})
         (tmp / "comparisons").mkdir()
         for row in compare.pair_rows(con, columns, [tuple(p) for p in config.pairs]):
-            record = compare.to_record(row, as_of, config)
+            try:
+                record = compare.to_record(row, as_of, config)
+            except ValidationError as e:  # never publish a record that breaks the contract
+                raise ExportError(f"comparison {row['a_model_id']} vs {row['b_model_id']} as of {as_of} "
+                                  f"does not validate: {e}") from None
             rel = f"comparisons/{safe_name(record.a.model_id)}--vs--{safe_name(record.b.model_id)}.json"
             _write_json(_inside(tmp, tmp / rel), record.model_dump(mode="json"))
             index["comparisons"].append({"a": record.a.model_id, "b": record.b.model_id, "path": rel})
+        written = {(c["a"], c["b"]) for c in index["comparisons"]}
+        missing = [list(p) for p in config.pairs if tuple(p) not in written]
         _write_json(tmp / "index.json", index)
         (tmp / "schema").mkdir()
         for kind, record_type in RECORD_TYPES.items():
@@ -206,6 +227,8 @@ def export(
             "as_of": as_of.isoformat(),
             "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "counts": counts,
+            # configured pairs with no file: a model unknown or without any offer as of this date
+            "missing_pairs": missing,
             "last_reviewed": {"min": min(reviewed).isoformat() if reviewed else None,
                               "max": max(reviewed).isoformat() if reviewed else None},
             "files": {p.relative_to(tmp).as_posix(): _sha256(p) for p in files},

@@ -5,14 +5,14 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, PlainSerializer
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
 from pipeline.normalize import decimal_text
 
 SCHEMA_VERSION = "1"
 
 # Exact decimals travel as JSON strings ("0.027"), never as floats.
-Usd = Annotated[Decimal, PlainSerializer(decimal_text, return_type=str, when_used="json")]
+Usd = Annotated[Decimal, Field(ge=0), PlainSerializer(decimal_text, return_type=str, when_used="json")]
 
 
 class _Record(BaseModel):
