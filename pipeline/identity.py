@@ -23,7 +23,8 @@ ALIASES_FILE = REPO_ROOT / "warehouse" / "curated" / "aliases.yaml"
 _PREFIXES = re.compile(r"^@(cf|hf)/")  # Cloudflare Workers AI catalog prefixes
 _FIREWORKS = re.compile(r"^accounts/([^/]+)/models/")  # Fireworks: accounts/<owner>/models/<slug>
 _BEDROCK = re.compile(r"^(?:(?:us|eu|apac|global)\.)?([a-z0-9-]+)\.([a-z0-9.-]+?)(?:-v\d+(?::\d+)?)$")
-_DATED = re.compile(r"-(20\d\d-\d\d-\d\d)$")  # OpenAI-style dated snapshots: o3-mini-2025-01-31
+# Dated snapshots: OpenAI's o3-mini-2025-01-31, Anthropic's claude-3-haiku-20240307.
+_DATED = re.compile(r"-(20\d\d-\d\d-\d\d|20\d\d[01]\d[0-3]\d)$")
 _VERSION_P = re.compile(r"(?<=\d)p(?=\d)")  # v3p2 -> v3.2
 # Serving variants, not models: quantizations and speed tiers.
 _VARIANT_SUFFIX = re.compile(r"-(fp8|fp16|bf16|int8|int4|awq|gptq|turbo|fast|lite-quant)$")
