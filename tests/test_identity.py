@@ -91,3 +91,10 @@ def test_the_alias_file_is_strict(tmp_path: Path):
         for target in scope.values():
             creator, _, slug = target.partition("/")
             assert creator and slug and target == target.lower()
+
+
+def test_groq_serving_names_are_reviewed_aliases_of_the_instruct_models():
+    assert resolve("llama-3.1-8b-instant", "groq").model_id == "meta/llama-3.1-8b-instruct"
+    assert resolve("llama-3.1-8b-instant", "groq").model_id == resolve("meta-llama/Llama-3.1-8B-Instruct").model_id
+    # Without the provider scope the name is not guessed into the instruct model.
+    assert resolve("llama-3.1-8b-instant").model_id == "meta/llama-3.1-8b-instant"
