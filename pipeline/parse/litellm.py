@@ -1,0 +1,319 @@
+"""LiteLLM's price file (``model_prices_and_context_window.json``, a catalog).
+
+One JSON object keyed by LiteLLM's model name; each value states USD prices *per single token*
+(``input_cost_per_token``, ``output_cost_per_token``, ``cache_read_input_token_cost``,
+``cache_creation_input_token_cost``), limits (``max_input_tokens``, ``max_output_tokens``; the
+legacy ``max_tokens`` is ambiguous and not read), ``litellm_provider``, ``mode`` and
+``supports_*`` flags. Each usable entry is one offer of the provider it names:
+
+- provider: ``litellm_provider`` mapped to a canonical provider id by ``options.providers`` in
+  sources.yaml (``azure`` -> ``azure-openai``, ``fireworks_ai`` -> ``fireworks-ai``, ...). The
+  entries of a provider the map does not name are skipped, one counted reason per provider.
+- provider model id: the key without LiteLLM's routing prefix, so it is the provider's own id
+  and meets that provider's own page on the same offer: ``azure/o3-mini`` -> ``o3-mini``,
+  ``fireworks_ai/accounts/fireworks/models/llama-v3p2-1b`` -> ``accounts/fireworks/models/llama-v3p2-1b``,
+  ``cloudflare/@cf/meta/llama-3.2-1b-instruct`` -> ``@cf/meta/llama-3.2-1b-instruct``.
+  A leading region or deployment segment (``bedrock/us-east-1/...``, ``azure/eu/...``) becomes
+  the offer's variant; Replicate's ``:<version hash>`` is dropped.
+- model: ``pipeline.identity.resolve(provider model id, canonical provider)`` (provider-scoped
+  aliases). A serving variant the id names (``-fp8``, ``-turbo``) stays in the provider model id;
+  the offer's variant is kept for what the id does not say (region, price tier), as the other
+  parsers do, so every source's claims about one offer share one key.
+
+Quirks handled here:
+
+- ``sample_spec`` documents the file's fields: skipped with a reason. So are entries whose
+  ``mode`` is not text generation (embeddings, images, audio, rerank, ...), fine-tuning prices
+  (``ft:...``) and Bedrock's provisioned-throughput commitments (``.../1-month-commitment/...``).
+- Numbers are read exactly (``parse_float`` keeps the JSON text as a Decimal): ``1e-07`` per
+  token -> ``0.1`` per 1M. ``Observation.raw`` is the number as the file wrote it. A JSON
+  ``null`` price or limit is recorded as unknown (never zero); a null flag is not recorded.
+- Price variants are kept apart, never folded into the base price:
+  ``*_batches`` -> the provider's batch offer (``options.batch_providers``: ``openai`` ->
+  ``openai-batch``; other providers: the same provider, variant ``batch``); ``*_flex`` and
+  ``*_priority`` -> variants ``flex`` / ``priority``; ``*_above_<N>k_tokens`` -> the price tier
+  fields (``tier_threshold_tokens`` = N*1000).
+- Model facts are weak here: only capabilities the file states explicitly (a JSON true/false)
+  are recorded. When several entries of the page name one model, one value per field is kept:
+  the creator's own provider's entry first (``o3-mini`` under ``openai`` before ``azure/o3-mini``),
+  else the first entry in the file.
+
+``items`` counts the offers the page yielded (base offers and price variants).
+"""
+from __future__ import annotations
+
+import json
+import re
+from decimal import Decimal
+from typing import Any, Callable
+
+from pydantic import ValidationError
+
+from pipeline import normalize
+from pipeline.config import SourceConfig
+from pipeline.fields import Entity
+from pipeline.identity import IdentityError, load_aliases, resolve
+from pipeline.models import Observation, PageLayoutError, ParseResult, Problem, RawPage
+
+# Modes whose entries are text-generation models (anything else is skipped with its mode).
+TEXT_MODES = ("chat", "responses", "completion")
+
+# Base per-token prices -> offer fields.
+PRICE_FIELDS = {
+    "input_cost_per_token": "input_usd_per_mtok",
+    "output_cost_per_token": "output_usd_per_mtok",
+    "cache_read_input_token_cost": "cached_input_usd_per_mtok",
+    "cache_creation_input_token_cost": "cache_write_usd_per_mtok",
+}
+# Price variants: the key suffix -> the variant it names.
+VARIANT_SUFFIXES = {"_batches": "batch", "_flex": "flex", "_priority": "priority"}
+_TIER_KEY = re.compile(r"^(input|output)_cost_per_token_above_(\d+)k_tokens$")
+TIER_FIELDS = {"input": "input_usd_per_mtok_above_tier", "output": "output_usd_per_mtok_above_tier"}
+
+# Flags stated as JSON true/false -> model capability fields.
+CAPABILITY_FLAGS = {
+    "supports_function_calling": "supports_function_calling",
+    "supports_vision": "supports_vision",
+    "supports_reasoning": "supports_reasoning",
+    "supports_response_schema": "supports_structured_outputs",
+    "supports_computer_use": "supports_computer_use",
+}
+
+# Key prefixes LiteLLM uses for a provider besides the provider's own name.
+KEY_PREFIXES = {"bedrock_converse": ("bedrock",), "text-completion-openai": ("openai",),
+                "vertex_ai-language-models": ("vertex_ai",)}
+# A leading key segment that names where the model is served, not the model (-> variant).
+_REGION = re.compile(r"^(?:(?:us|eu|ap|ca|sa|me|af|il|mx)(?:-gov)?-[a-z]+-\d|eu|us|global|global-standard|data-zone)$")
+_COMMITMENT = re.compile(r"^\d+-months?-commitment$")
+_REPLICATE_VERSION = re.compile(r":[0-9a-f]{32,}$")
+
+Offer = tuple[str, str, str]  # provider_id, provider_model_id, variant
+
+
+class _Number(Decimal):
+    """A JSON number read exactly, remembering how the file wrote it (for Observation.raw)."""
+
+    text: str
+
+    def __new__(cls, text: str) -> _Number:
+        obj = super().__new__(cls, text)
+        obj.text = text
+        return obj
+
+
+def _raw_text(raw: Any) -> str | None:
+    if raw is None:
+        return None
+    if isinstance(raw, _Number):
+        return raw.text
+    if isinstance(raw, bool):
+        return "true" if raw else "false"
+    return str(raw)
+
+
+class _Out:
+    """Observations and problems of one page; a value that cannot be read becomes a Problem."""
+
+    def __init__(self, page: RawPage, source: SourceConfig) -> None:
+        self.page = page
+        self.source = source
+        self.result = ParseResult()
+
+    def problem(self, message: str, field: str | None = None, severity: str = "error") -> None:
+        self.result.problems.append(Problem(
+            source_id=self.source.id, url=self.page.url, field=field, message=message,
+            severity=severity,  # type: ignore[arg-type]
+        ))
+
+    def add(self, entity: Entity, model_id: str, field: str, raw: Any, convert: Callable[[Any], str],
+            *, who: str, offer: Offer | None = None) -> bool:
+        provider_id, provider_model_id, variant = offer or (None, None, "")
+        raw_text = _raw_text(raw)
+        try:
+            # JSON null or a blank/dash text: the file states no value (unknown, never zero)
+            unknown = raw is None or (isinstance(raw, str) and normalize.is_unknown(raw))
+            obs = Observation(
+                source_id=self.source.id, url=self.page.url, entity=entity, model_id=model_id,
+                provider_id=provider_id, provider_model_id=provider_model_id, variant=variant,
+                field=field, raw=raw_text, value=None if unknown else convert(raw),
+                status="unknown" if unknown else "known",
+            )
+        except (ValueError, TypeError, ArithmeticError, ValidationError) as e:
+            msg = "; ".join(x["msg"] for x in e.errors()) if isinstance(e, ValidationError) else str(e)
+            self.problem(f"{who}: cannot read {field} from {raw_text!r}: {msg}", field=field)
+            return False
+        self.result.observations.append(obs)
+        return True
+
+
+def _price(raw: Any) -> str:
+    if isinstance(raw, float):  # never via float arithmetic
+        raise ValueError("a float price (expected an exact number)")
+    return normalize.decimal_text(normalize.price_per_mtok(raw, "token"))
+
+
+def _tokens(raw: Any) -> str:
+    return str(normalize.parse_tokens(raw))
+
+
+def _flag(raw: Any) -> str:
+    if not isinstance(raw, bool):
+        raise ValueError("expected JSON true or false")
+    return "true" if raw else "false"
+
+
+def _load(page: RawPage) -> dict[str, Any]:
+    try:
+        doc = json.loads(page.body().decode("utf-8"), parse_float=_Number)
+    except UnicodeDecodeError as e:
+        raise PageLayoutError(f"price file is not UTF-8 text ({e})") from None
+    except json.JSONDecodeError as e:
+        raise PageLayoutError(f"price file is not valid JSON ({e})") from None
+    if not isinstance(doc, dict):
+        raise PageLayoutError(f"price file is a JSON {type(doc).__name__}, not an object keyed by model name")
+    if not any(isinstance(v, dict) and "litellm_provider" in v for v in doc.values()):
+        raise PageLayoutError("no entry states a 'litellm_provider': not LiteLLM's model price file")
+    return doc
+
+
+def _first_party(provider_id: str, model_id: str) -> bool:
+    """Whether the provider is the model's creator (``openai`` for ``openai/o3-mini``)."""
+    return provider_id.split("-")[0] == model_id.split("/")[0]
+
+
+def parse(page: RawPage, source: SourceConfig) -> ParseResult:
+    doc = _load(page)
+    providers: dict[str, str] = dict(source.options.get("providers") or {})
+    batch_providers: dict[str, str] = dict(source.options.get("batch_providers") or {})
+    out = _Out(page, source)
+    unmapped: dict[str, list[str]] = {}
+    seen: set[Offer] = set()
+    # (model_id, field) -> (priority, raw, who): one capability value per model (see module doc)
+    facts: dict[tuple[str, str], tuple[tuple[int, int], Any, str]] = {}
+    for index, (key, entry) in enumerate(doc.items()):
+        if key == "sample_spec":
+            out.problem("sample_spec: documentation of the file's fields, not a model", severity="skip")
+            continue
+        if not isinstance(entry, dict):
+            out.problem(f"{key}: entry is a JSON {type(entry).__name__}, not an object")
+            continue
+        lp = entry.get("litellm_provider")
+        if not isinstance(lp, str) or not lp.strip():
+            out.problem(f"{key}: states no litellm_provider")
+            continue
+        if lp not in providers:
+            unmapped.setdefault(lp, []).append(key)
+            continue
+        mode = entry.get("mode")
+        if mode not in TEXT_MODES:
+            out.problem(f"{key}: mode {mode!r}, not a text-generation model", severity="skip")
+            continue
+        _entry(out, key, entry, lp, providers[lp], batch_providers.get(lp), index, seen, facts)
+    for (model_id, field), (_, raw, who) in facts.items():
+        out.add("model", model_id, field, raw, _flag, who=who)
+    for lp, keys in unmapped.items():
+        shown = ", ".join(keys[:2]) + (", ..." if len(keys) > 2 else "")
+        out.problem(f"litellm_provider {lp!r}: {len(keys)} entries ({shown}) skipped, "
+                    "no canonical provider in options.providers", severity="skip")
+    return out.result
+
+
+def _split_key(key: str, lp: str) -> tuple[str, str, str | None]:
+    """(provider model id, variant, reason to skip) of a LiteLLM key."""
+    parts = key.split("/")
+    if len(parts) > 1 and parts[0] in (lp, *KEY_PREFIXES.get(lp, ())):
+        parts = parts[1:]
+    variant = ""
+    if len(parts) > 1 and _REGION.match(parts[0]):
+        variant, parts = parts[0], parts[1:]
+    if len(parts) > 1 and _COMMITMENT.match(parts[0]):
+        return "", "", f"provisioned throughput ({parts[0]}), not priced per token"
+    pmid = "/".join(parts)
+    if pmid.startswith("ft:"):
+        return "", "", "price of a fine-tuned model, not of an offered model"
+    if lp == "replicate":
+        pmid = _REPLICATE_VERSION.sub("", pmid)
+    if not pmid:
+        return "", "", "names no model"
+    return pmid, variant, None
+
+
+def _entry(out: _Out, key: str, entry: dict[str, Any], lp: str, provider_id: str, batch_provider: str | None,
+           index: int, seen: set[Offer], facts: dict[tuple[str, str], tuple[tuple[int, int], Any, str]]) -> None:
+    pmid, variant, why = _split_key(key, lp)
+    if why:
+        out.problem(f"{key}: {why}", severity="skip")
+        return
+    try:
+        ident = resolve(pmid, provider_id)
+    except IdentityError as e:
+        out.problem(f"{key}: {e}")
+        return
+    model_id = ident.model_id  # ident.variant (fp8, turbo) is already part of the provider model id
+    base: Offer = (provider_id, pmid, variant)
+    if base in seen:
+        out.problem(f"{key}: repeats the offer {provider_id}/{pmid}{'/' + variant if variant else ''} "
+                    "of an earlier key: not recorded twice", severity="skip")
+        return
+    seen.add(base)
+    if not any(k in entry for k in ("input_cost_per_token", "output_cost_per_token")):
+        other = sorted(k for k in entry if "_cost_per_" in k)
+        shown = ", ".join(other[:2]) if other else "no price at all"
+        out.problem(f"{key}: not priced per token ({shown}): no price recorded", severity="skip")
+
+    # Base offer: prices, tiers, limits.
+    for k, field in PRICE_FIELDS.items():
+        if k in entry:
+            out.add("offer", model_id, field, entry[k], _price, who=key, offer=base)
+    _tiers(out, key, model_id, entry, base)
+    if "max_input_tokens" in entry:
+        out.add("offer", model_id, "context_window", entry["max_input_tokens"], _tokens, who=key, offer=base)
+    if "max_output_tokens" in entry:
+        out.add("offer", model_id, "max_output_tokens", entry["max_output_tokens"], _tokens, who=key, offer=base)
+    out.result.items += 1
+
+    # Price variants (batch / flex / priority): offers of their own.
+    for suffix, name in VARIANT_SUFFIXES.items():
+        keys = {field: f"{k}{suffix}" for k, field in PRICE_FIELDS.items() if f"{k}{suffix}" in entry}
+        if not keys:
+            continue
+        if name == "batch" and batch_provider:
+            offer: Offer = (batch_provider, pmid, variant)
+        else:
+            offer = (provider_id, pmid, "/".join(v for v in (variant, name) if v))
+        if offer in seen:
+            continue
+        seen.add(offer)
+        for field, k in keys.items():
+            out.add("offer", model_id, field, entry[k], _price, who=f"{key} ({name})", offer=offer)
+        out.result.items += 1
+
+    # Capabilities: kept per model, the creator's own provider first, then file order.
+    rank = (0 if _first_party(provider_id, model_id) else 1, index)
+    for flag, field in CAPABILITY_FLAGS.items():
+        if entry.get(flag) is not None:  # null: not stated, nothing to record
+            if not isinstance(entry[flag], bool):
+                out.problem(f"{key}: cannot read {field} from {_raw_text(entry[flag])!r}: "
+                            "expected JSON true or false", field=field)
+                continue
+            held = facts.get((model_id, field))
+            if held is None or rank < held[0]:
+                facts[(model_id, field)] = (rank, entry[flag], key)
+
+
+def _tiers(out: _Out, key: str, model_id: str, entry: dict[str, Any], offer: Offer) -> None:
+    """``input_cost_per_token_above_200k_tokens`` & co. -> the tier fields (one tier: the lowest)."""
+    tiers: dict[int, dict[str, Any]] = {}
+    for k, v in entry.items():
+        m = _TIER_KEY.match(k)
+        if m:
+            tiers.setdefault(int(m.group(2)) * 1000, {})[m.group(1)] = v
+    if not tiers:
+        return
+    threshold = min(tiers)
+    out.add("offer", model_id, "tier_threshold_tokens", threshold, _tokens, who=key, offer=offer)
+    for side, v in sorted(tiers[threshold].items()):
+        out.add("offer", model_id, TIER_FIELDS[side], v, _price, who=key, offer=offer)
+    for other in sorted(tiers)[1:]:
+        out.problem(f"{key}: a second price tier above {other} tokens: only the first tier "
+                    f"(above {threshold}) is recorded", severity="skip")

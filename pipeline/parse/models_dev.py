@@ -1,0 +1,365 @@
+"""models.dev's catalog (``https://models.dev/api.json``).
+
+One JSON object keyed by models.dev's provider id; each provider has ``models``, keyed by the
+provider's own model id::
+
+    {"vercel": {"name": "Vercel AI Gateway", ..., "models": {
+        "meta/llama-3.2-1b": {"name", "release_date", "knowledge", "open_weights", "reasoning",
+                              "tool_call", "structured_output", "modalities": {"input", "output"},
+                              "cost": {"input", "output", "cache_read", "cache_write", "tiers"},
+                              "limit": {"context", "output"}, "status", ...}}}}
+
+Providers: ``options.providers`` in sources.yaml maps models.dev's provider ids to canonical ones
+(``vercel`` -> ``vercel-ai-gateway``, ``amazon-bedrock`` -> ``aws-bedrock``, ``nvidia`` ->
+``nvidia-nim``, ...). A provider the map does not name is skipped with one counted reason: the
+catalog lists ~150 gateways and resellers, and a provider this ledger does not track would only
+add offers nobody compares (mapping it to its own id would invent providers the registry does
+not name).
+
+Each model of a mapped provider is one offer (provider, provider model id = the models.dev
+key): prices from ``cost`` (USD per 1M tokens; an entry without ``cost`` is an offer without
+prices, not an error), ``context_window`` from ``limit.context``, ``max_output_tokens`` from
+``limit.output`` (models.dev writes ``0`` or ``null`` for "not stated": recorded as unknown). One price
+tier (``cost.tiers``, the lowest ``tier.size``) fills the tier fields. Its model is
+``identity.resolve(key, canonical provider)``, so provider-scoped aliases apply (Vercel's
+``meta/llama-3.2-1b`` is the Instruct model); a first-party provider's bare id (``openai``'s
+``text-embedding-3-small``) is read as its creator's.
+
+Model facts (catalog authority): name, release_date, knowledge_cutoff (``knowledge``),
+open_weights, supports_reasoning (``reasoning``), supports_function_calling and
+supports_tool_use (``tool_call``), supports_structured_outputs (``structured_output``, when
+present), supports_vision (image among ``modalities.input``), supports_multimodal (any non-text
+input). One model is usually listed by many providers: each field is taken from the first entry
+that states it, the creator's own provider first (``openai``'s ``o3-mini`` before Azure's),
+then in file order; the other entries' values for that field are not recorded.
+
+Skipped with a reason: deprecated entries (``status: deprecated``), models whose outputs include
+no text (image, video, speech generators), embedding models (``embed`` in the id or family), a
+release date stated only as a month. Numbers are read exactly (never through floats);
+``Observation.raw`` is the number as the file wrote it. ``items`` counts the offers.
+"""
+from __future__ import annotations
+
+import json
+import re
+from decimal import Decimal
+from typing import Any, Callable
+
+from pydantic import ValidationError
+
+from pipeline import normalize
+from pipeline.config import SourceConfig
+from pipeline.fields import Entity
+from pipeline.identity import IdentityError, load_aliases, resolve
+from pipeline.models import Observation, PageLayoutError, ParseResult, Problem, RawPage
+
+COST_FIELDS = {
+    "input": "input_usd_per_mtok",
+    "output": "output_usd_per_mtok",
+    "cache_read": "cached_input_usd_per_mtok",
+    "cache_write": "cache_write_usd_per_mtok",
+}
+# Spellings a few catalog entries use for the same prices (read only when the usual key is absent).
+COST_SYNONYMS = {"cached_input": "cache_read", "cache_input": "cache_read", "cached_write": "cache_write"}
+TIER_FIELDS = {"input": "input_usd_per_mtok_above_tier", "output": "output_usd_per_mtok_above_tier"}
+_MONTH_ONLY = re.compile(r"^\d{4}-\d{2}$")
+
+Offer = tuple[str, str, str]
+
+
+class _Number(Decimal):
+    """A JSON number read exactly, remembering how the file wrote it (for Observation.raw)."""
+
+    text: str
+
+    def __new__(cls, text: str) -> _Number:
+        obj = super().__new__(cls, text)
+        obj.text = text
+        return obj
+
+
+def _raw_text(raw: Any) -> str | None:
+    if raw is None:
+        return None
+    if isinstance(raw, _Number):
+        return raw.text
+    if isinstance(raw, bool):
+        return "true" if raw else "false"
+    if isinstance(raw, list):
+        return "+".join(map(str, raw))
+    return str(raw)
+
+
+class _Out:
+    """Observations and problems of one page; a value that cannot be read becomes a Problem."""
+
+    def __init__(self, page: RawPage, source: SourceConfig) -> None:
+        self.page = page
+        self.source = source
+        self.result = ParseResult()
+
+    def problem(self, message: str, field: str | None = None, severity: str = "error") -> None:
+        self.result.problems.append(Problem(
+            source_id=self.source.id, url=self.page.url, field=field, message=message,
+            severity=severity,  # type: ignore[arg-type]
+        ))
+
+    def add(self, entity: Entity, model_id: str, field: str, raw: Any, convert: Callable[[Any], str | None],
+            *, who: str, offer: Offer | None = None) -> bool:
+        """A known observation when ``convert`` reads ``raw``; unknown when it returns None."""
+        provider_id, provider_model_id, variant = offer or (None, None, "")
+        raw_text = _raw_text(raw)
+        try:
+            # JSON null (models.dev writes it for an unstated limit) or a dash text: unknown
+            value = None if raw is None or (isinstance(raw, str) and normalize.is_unknown(raw)) else convert(raw)
+            obs = Observation(
+                source_id=self.source.id, url=self.page.url, entity=entity, model_id=model_id,
+                provider_id=provider_id, provider_model_id=provider_model_id, variant=variant,
+                field=field, raw=raw_text, value=value, status="known" if value is not None else "unknown",
+            )
+        except (ValueError, TypeError, ArithmeticError, ValidationError) as e:
+            msg = "; ".join(x["msg"] for x in e.errors()) if isinstance(e, ValidationError) else str(e)
+            self.problem(f"{who}: cannot read {field} from {raw_text!r}: {msg}", field=field)
+            return False
+        self.result.observations.append(obs)
+        return True
+
+
+# --- converters -----------------------------------------------------------------------------
+
+def _price(raw: Any) -> str:
+    if isinstance(raw, (bool, float)):
+        raise ValueError("expected an exact number")
+    return normalize.decimal_text(normalize.price_per_mtok(raw, "mtok"))
+
+
+def _limit(raw: Any) -> str | None:
+    """Token limits; models.dev writes 0 where a provider states none (-> unknown)."""
+    if isinstance(raw, int) and not isinstance(raw, bool) and raw == 0:
+        return None
+    if not isinstance(raw, int) or isinstance(raw, bool):
+        raise ValueError("expected a whole number of tokens")
+    return str(normalize.parse_tokens(raw))
+
+
+def _tokens(raw: Any) -> str:
+    if not isinstance(raw, int) or isinstance(raw, bool):
+        raise ValueError("expected a whole number of tokens")
+    return str(normalize.parse_tokens(raw))
+
+
+def _bool(raw: Any) -> str:
+    if not isinstance(raw, bool):
+        raise ValueError("expected JSON true or false")
+    return "true" if raw else "false"
+
+
+def _text(raw: Any) -> str:
+    if not isinstance(raw, str) or not raw.strip():
+        raise ValueError("expected non-empty text")
+    return raw.strip()
+
+
+def _date(raw: Any) -> str:
+    if not isinstance(raw, str):
+        raise ValueError("expected a date text")
+    return normalize.parse_date(raw).isoformat()
+
+
+def _partial_date(raw: Any) -> str:
+    if not isinstance(raw, str):
+        raise ValueError("expected a date text")
+    return normalize.parse_partial_date(raw)
+
+
+def _inputs(raw: Any) -> list[str]:
+    if not isinstance(raw, list) or not raw or not all(isinstance(x, str) for x in raw):
+        raise ValueError("expected a list of input modalities")
+    return raw
+
+
+# --- the page -------------------------------------------------------------------------------
+
+def _load(page: RawPage) -> dict[str, Any]:
+    try:
+        doc = json.loads(page.body().decode("utf-8"), parse_float=_Number)
+    except UnicodeDecodeError as e:
+        raise PageLayoutError(f"catalog is not UTF-8 text ({e})") from None
+    except json.JSONDecodeError as e:
+        raise PageLayoutError(f"catalog is not valid JSON ({e})") from None
+    if not isinstance(doc, dict):
+        raise PageLayoutError(f"catalog is a JSON {type(doc).__name__}, not an object keyed by provider id")
+    if not any(isinstance(v, dict) and isinstance(v.get("models"), dict) and v["models"] for v in doc.values()):
+        raise PageLayoutError("no provider with a non-empty 'models' object: not the models.dev api.json")
+    return doc
+
+
+def parse(page: RawPage, source: SourceConfig) -> ParseResult:
+    doc = _load(page)
+    providers: dict[str, str] = dict(source.options.get("providers") or {})
+    out = _Out(page, source)
+    seen: set[Offer] = set()
+    # model_id -> [(rank, entry, who)]: the entries that may speak for the model's facts
+    speakers: dict[str, list[tuple[tuple[int, int], dict[str, Any], str]]] = {}
+    index = 0
+    for pkey, pval in doc.items():
+        models = pval.get("models") if isinstance(pval, dict) else None
+        provider_id = providers.get(pkey)
+        if provider_id is None:
+            # Not a tracked provider (or a stray key such as an asset file name): counted, not read.
+            count = f"{len(models)} models" if isinstance(models, dict) else "no models"
+            out.problem(f"provider {pkey!r} ({count}): not mapped in options.providers", severity="skip")
+            continue
+        if not isinstance(models, dict):
+            out.problem(f"provider {pkey!r}: no 'models' object")
+            continue
+        for mkey, entry in models.items():
+            index += 1
+            who = f"{pkey} {mkey}"
+            if not isinstance(entry, dict):
+                out.problem(f"{who}: entry is a JSON {type(entry).__name__}, not an object")
+                continue
+            found = _entry(out, who, provider_id, mkey, entry, seen)
+            if found:
+                rank = (0 if provider_id.split("-")[0] == found.split("/")[0] else 1, index)
+                speakers.setdefault(found, []).append((rank, entry, who))
+    for model_id, entries in speakers.items():
+        _model_facts(out, model_id, sorted(entries, key=lambda e: e[0]))
+    return out.result
+
+
+def _why_skip(mkey: str, entry: dict[str, Any]) -> str | None:
+    if entry.get("status") == "deprecated":
+        return "deprecated"
+    modalities = entry.get("modalities")
+    outputs = modalities.get("output") if isinstance(modalities, dict) else None
+    if isinstance(outputs, list) and outputs and "text" not in outputs:
+        return f"outputs {'+'.join(map(str, outputs))}, no text: not a text-generation model"
+    family = entry.get("family") if isinstance(entry.get("family"), str) else ""
+    if "embed" in mkey.lower() or "embed" in family.lower():
+        return "an embedding model"
+    return None
+
+
+# Bedrock ids the identity rules do not read (no ``-v1:0`` suffix, a ``jp.``/``au.`` profile):
+# ``[<geo>.]<vendor>.<model>`` -> ``<vendor>/<model>``.
+_BEDROCK_LOOSE = re.compile(r"^(?:[a-z]{2,6}\.)?([a-z][a-z0-9-]*)\.([a-z0-9][a-z0-9.:-]*)$")
+_BEDROCK_VERSION = re.compile(r"-v\d+(?::\d+)?$")
+
+
+def _identify(provider_id: str, mkey: str) -> str:
+    try:
+        return resolve(mkey, provider_id).model_id
+    except IdentityError:
+        # A first-party provider lists its own models under bare ids: the provider is the creator.
+        prefix = provider_id.split("-")[0]
+        if "/" not in mkey and prefix in load_aliases().creators:
+            return resolve(f"{prefix}/{mkey}", provider_id).model_id
+        m = _BEDROCK_LOOSE.match(mkey) if provider_id == "aws-bedrock" else None
+        if m:
+            model = _BEDROCK_VERSION.sub("", m.group(2))
+            return resolve(f"{m.group(1)}/{model}", provider_id).model_id
+        raise
+
+
+def _entry(out: _Out, who: str, provider_id: str, mkey: str, entry: dict[str, Any], seen: set[Offer]) -> str | None:
+    """The offer of one entry; returns its model id when the entry was used."""
+    why = _why_skip(mkey, entry)
+    if why:
+        out.problem(f"{who}: {why}", severity="skip")
+        return None
+    try:
+        model_id = _identify(provider_id, mkey)
+    except IdentityError as e:
+        out.problem(f"{who}: {e}")
+        return None
+    offer: Offer = (provider_id, mkey, "")
+    if offer in seen:
+        out.problem(f"{who}: offer {provider_id} {mkey} already listed under another models.dev provider",
+                    severity="skip")
+        return None
+    seen.add(offer)
+    cost = entry.get("cost")
+    if cost is not None:
+        if isinstance(cost, dict):
+            _cost(out, who, model_id, cost, offer)
+        else:
+            out.problem(f"{who}: 'cost' is not an object: no price recorded", field="input_usd_per_mtok")
+    limit = entry.get("limit")
+    if isinstance(limit, dict):
+        if "context" in limit:
+            out.add("offer", model_id, "context_window", limit["context"], _limit, who=who, offer=offer)
+        if "output" in limit:
+            out.add("offer", model_id, "max_output_tokens", limit["output"], _limit, who=who, offer=offer)
+    out.result.items += 1
+    return model_id
+
+
+def _cost(out: _Out, who: str, model_id: str, cost: dict[str, Any], offer: Offer) -> None:
+    for key, field in COST_FIELDS.items():
+        if key in cost:
+            out.add("offer", model_id, field, cost[key], _price, who=who, offer=offer)
+        else:
+            alt = next((k for k, v in COST_SYNONYMS.items() if v == key and k in cost), None)
+            if alt:
+                out.add("offer", model_id, field, cost[alt], _price, who=who, offer=offer)
+    tiers = cost.get("tiers")
+    if tiers is None:
+        return
+    usable = []
+    for t in tiers if isinstance(tiers, list) else [tiers]:
+        tier = t.get("tier") if isinstance(t, dict) else None
+        size = tier.get("size") if isinstance(tier, dict) else None
+        if not isinstance(size, int) or isinstance(size, bool) or tier.get("type") not in (None, "context"):
+            out.problem(f"{who}: cannot read price tier {json.dumps(t, default=str)[:80]}",
+                        field="tier_threshold_tokens")
+            continue
+        usable.append((size, t))
+    if not usable:
+        return
+    usable.sort(key=lambda x: x[0])
+    size, tier = usable[0]
+    out.add("offer", model_id, "tier_threshold_tokens", size, _tokens, who=who, offer=offer)
+    for key, field in TIER_FIELDS.items():
+        if key in tier:
+            out.add("offer", model_id, field, tier[key], _price, who=who, offer=offer)
+    for other, _ in usable[1:]:
+        out.problem(f"{who}: another price tier above {other} tokens: only the first "
+                    f"(above {size}) is recorded", severity="skip")
+
+
+# Model facts: field -> (how to find its raw value in an entry, converter).
+def _get(key: str) -> Callable[[dict[str, Any]], Any]:
+    return lambda e: e.get(key)
+
+
+def _modalities(e: dict[str, Any]) -> Any:
+    m = e.get("modalities")
+    return m.get("input") if isinstance(m, dict) else None
+
+
+MODEL_FACTS: list[tuple[str, Callable[[dict[str, Any]], Any], Callable[[Any], str]]] = [
+    ("name", _get("name"), _text),
+    ("release_date", _get("release_date"), _date),
+    ("knowledge_cutoff", _get("knowledge"), _partial_date),
+    ("open_weights", _get("open_weights"), _bool),
+    ("supports_reasoning", _get("reasoning"), _bool),
+    ("supports_function_calling", _get("tool_call"), _bool),
+    ("supports_tool_use", _get("tool_call"), _bool),
+    ("supports_structured_outputs", _get("structured_output"), _bool),
+    ("supports_vision", _modalities, lambda raw: "true" if "image" in _inputs(raw) else "false"),
+    ("supports_multimodal", _modalities, lambda raw: "true" if any(x != "text" for x in _inputs(raw)) else "false"),
+]
+
+
+def _model_facts(out: _Out, model_id: str, entries: list[tuple[tuple[int, int], dict[str, Any], str]]) -> None:
+    for field, get, convert in MODEL_FACTS:
+        stated = next(((get(e), who) for _, e, who in entries if get(e) is not None), None)
+        if stated is None:
+            continue
+        raw, who = stated
+        if field == "release_date" and isinstance(raw, str) and _MONTH_ONLY.match(raw.strip()):
+            out.problem(f"{who}: release_date {raw!r} names only a month: not recorded",
+                        field=field, severity="skip")
+            continue
+        out.add("model", model_id, field, raw, convert, who=who)

@@ -1,0 +1,238 @@
+"""Golden fixture tests of the models_dev parser (tests/fixtures/parse/models-dev/, see tests/parse_helpers.py),
+the recorded crawl of the models-dev source (spiders/recorded/20260604T060000Z/models-dev/, see PLAN.md), and a
+local smoke test over a real copy of the catalog when one is present next to the checkout."""
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+
+import pytest
+
+from pipeline.config import load_sources
+from pipeline.identity import resolve
+from pipeline.models import ParseResult, RawPage
+from pipeline.parse import parse_page
+from pipeline.raw import RawArchive, verify
+from tests.parse_helpers import (
+    FIXTURES, case_params, check_items, check_no_extra_observations, check_observation, check_problems,
+    load_page, observation_params, run_case,
+)
+
+SOURCE = "models-dev"
+URL = "https://models.dev/api.json"
+
+
+@pytest.mark.parametrize(("case_dir", "exp"), observation_params(SOURCE))
+def test_observation(case_dir, exp):
+    check_observation(case_dir, exp)
+
+
+@pytest.mark.parametrize("case_dir", case_params(SOURCE))
+def test_no_unexpected_observations(case_dir):
+    check_no_extra_observations(case_dir)
+
+
+@pytest.mark.parametrize("case_dir", case_params(SOURCE))
+def test_problems(case_dir):
+    check_problems(case_dir)
+
+
+@pytest.mark.parametrize("case_dir", case_params(SOURCE))
+def test_items(case_dir):
+    check_items(case_dir)
+
+
+# --- the cases, spelled out ----------------------------------------------------------------------
+
+CASES = FIXTURES / SOURCE
+
+
+def _offer(result: ParseResult, provider_id: str, pmid: str) -> dict[str, tuple[str, str | None]]:
+    return {o.field: (o.status, o.value) for o in result.observations
+            if o.entity == "offer" and (o.provider_id, o.provider_model_id) == (provider_id, pmid)}
+
+
+def _model(result: ParseResult, model_id: str) -> dict[str, str | None]:
+    return {o.field: o.value for o in result.observations if o.entity == "model" and o.model_id == model_id}
+
+
+def test_vercel_bare_llama_id_is_the_instruct_model_through_a_provider_scoped_alias():
+    assert resolve("meta/llama-3.2-1b", "vercel-ai-gateway").model_id == "meta/llama-3.2-1b-instruct"
+    assert resolve("meta/llama-3.2-1b", "fireworks-ai").model_id == "meta/llama-3.2-1b"  # scoped: nobody else
+    (obs,) = [o for o in run_case(CASES / "catalog").observations
+              if o.provider_model_id == "meta/llama-3.2-1b" and o.field == "input_usd_per_mtok"]
+    assert (obs.model_id, obs.provider_id, obs.value) == ("meta/llama-3.2-1b-instruct", "vercel-ai-gateway", "0.1")
+
+
+def test_prices_are_exact_usd_per_million_as_written():
+    cf = _offer(run_case(CASES / "catalog"), "cloudflare-workers-ai", "@cf/meta/llama-3.2-1b-instruct")
+    assert (cf["input_usd_per_mtok"], cf["output_usd_per_mtok"]) == (("known", "0.027"), ("known", "0.201"))
+    (o3,) = [o for o in run_case(CASES / "catalog").observations
+             if (o.provider_id, o.provider_model_id, o.field) == ("openai", "o3-mini", "input_usd_per_mtok")]
+    assert (o3.raw, o3.value, Decimal(o3.value)) == ("1.10", "1.1", Decimal("1.10"))
+
+
+def test_limits_and_an_unstated_limit():
+    result = run_case(CASES / "catalog")
+    assert _offer(result, "openai", "gpt-4.1-mini")["context_window"] == ("known", "1047576")
+    assert _offer(result, "openai", "gpt-4.1-mini")["max_output_tokens"] == ("known", "32768")
+    # "output": null is not stated: unknown, not zero and not an error
+    assert _offer(result, "cloudflare-workers-ai", "@cf/meta/llama-3.2-1b-instruct")["max_output_tokens"] == ("unknown", None)
+
+
+def test_catalog_model_facts_come_from_the_creators_own_provider_first():
+    result = run_case(CASES / "catalog")
+    o3 = _model(result, "openai/o3-mini")
+    # Azure's entry says knowledge 2024-05 and image input; OpenAI's own entry (2023-10, text only) wins
+    assert (o3["knowledge_cutoff"], o3["supports_vision"], o3["release_date"]) == ("2023-10", "false", "2025-01-31")
+    assert (o3["supports_reasoning"], o3["supports_function_calling"], o3["open_weights"]) == ("true", "true", "false")
+    gpt = _model(result, "openai/gpt-4.1-mini")
+    assert (gpt["knowledge_cutoff"], gpt["supports_vision"], gpt["supports_multimodal"]) == ("2024-05", "true", "true")
+    llama = _model(result, "meta/llama-3.2-1b-instruct")
+    assert (llama["open_weights"], llama["supports_function_calling"], llama["knowledge_cutoff"]) == ("true", "false", "2023-12")
+
+
+def test_price_tier_of_a_catalog_entry():
+    gemini = _offer(run_case(CASES / "catalog"), "vercel-ai-gateway", "google/gemini-2.5-pro")
+    assert gemini["tier_threshold_tokens"] == ("known", "200000")
+    assert (gemini["input_usd_per_mtok_above_tier"], gemini["output_usd_per_mtok_above_tier"]) == (("known", "2.5"), ("known", "15"))
+    assert gemini["input_usd_per_mtok"] == ("known", "1.25")
+
+
+def test_unmapped_providers_embeddings_image_models_and_deprecated_entries_are_skipped():
+    result = run_case(CASES / "catalog")
+    skips = [p.message for p in result.problems if p.severity == "skip"]
+    assert any("'302ai'" in m and "not mapped" in m for m in skips)
+    assert any("text-embedding-3-small" in m for m in skips) and any("gpt-image-1" in m for m in skips)
+    assert any("gpt-4-32k: deprecated" in m for m in skips)
+    assert {o.provider_id for o in result.observations if o.entity == "offer"} == {
+        "openai", "azure-openai", "vercel-ai-gateway", "cloudflare-workers-ai", "aws-bedrock"}
+    assert not [o for o in result.observations if o.model_id in ("openai/gpt-image-1", "openai/gpt-4-32k")]
+
+
+def test_malformed_values_are_problems_naming_source_url_field_and_text():
+    case = CASES / "malformed_values"
+    result = run_case(case)
+    errors = {p.field: p for p in result.problems if p.severity == "error" and p.field != "input_usd_per_mtok"}
+    price = next(p for p in result.problems if "'1.1O'" in p.message)
+    assert (price.source_id, price.url, price.field) == (SOURCE, load_page(case).url, "input_usd_per_mtok")
+    assert "openai o3-mini" in price.message
+    assert "'two hundred thousand'" in errors["context_window"].message
+    assert "'32768.5'" in errors["max_output_tokens"].message
+    assert "'autumn 2023'" in errors["knowledge_cutoff"].message and "'yes'" in errors["supports_reasoning"].message
+    # the rest of the entry is kept; a month-only release date is not turned into a day
+    assert _offer(result, "openai", "o3-mini") == {"output_usd_per_mtok": ("known", "4.4"),
+                                                   "max_output_tokens": ("known", "100000")}
+    assert "release_date" not in _model(result, "openai/o3-mini")
+
+
+def test_a_changed_layout_makes_the_page_unusable():
+    result = run_case(CASES / "layout_changed")
+    (problem,) = result.problems
+    assert "page unusable" in problem.message and (problem.source_id, problem.url) == (SOURCE, URL)
+    assert not result.observations
+
+
+# --- the recorded crawl (spiders/recorded/PLAN.md: 2026-06-04 only) --------------------------------
+
+RECORDED = Path(__file__).resolve().parents[1] / "spiders" / "recorded"
+CRAWL = "20260604T060000Z"
+GOLDEN_MODELS = {"meta/llama-3.2-1b-instruct", "meta/llama-3.2-1b", "meta/llama-3.2-3b-instruct", "openai/o3-mini",
+                 "openai/o4-mini", "openai/gpt-4.1-mini", "openai/gpt-5.3-codex", "mistral/mixtral-8x22b-instruct-v0.3"}
+
+
+@lru_cache(maxsize=None)
+def recorded() -> ParseResult:
+    source = load_sources().get(SOURCE)
+    out = ParseResult()
+    for page in RawArchive(RECORDED).pages(CRAWL, SOURCE):
+        out.extend(parse_page(page, source))
+    return out
+
+
+def test_the_source_is_recorded_only_on_its_plan_date():
+    assert sorted(p.parent.parent.name for p in RECORDED.glob(f"*/{SOURCE}/pages.jsonl")) == [CRAWL]
+
+
+def test_recorded_folder_is_sealed_dated_and_fetched_from_the_start_url():
+    assert verify(RECORDED / CRAWL / SOURCE) == []
+    (fetch,) = [f for f in RawArchive(RECORDED).fetches(CRAWL) if f.source_id == SOURCE]
+    pages = list(RawArchive(RECORDED).pages(CRAWL, SOURCE))
+    assert (fetch.status, fetch.errors, fetch.pages) == ("ok", [], len(pages))
+    assert [p.url for p in pages] == load_sources().get(SOURCE).start_urls
+    assert all(p.status == 200 and p.fetched_at.date().isoformat() == "2026-06-04" for p in pages)
+
+
+def test_every_recorded_page_parses_without_errors():
+    assert not [str(p) for p in recorded().problems if p.severity == "error"]
+    assert recorded().items >= 10
+
+
+def test_recorded_golden_offers_are_exactly_the_plan():
+    offers: dict[str, set[tuple[str | None, str | None]]] = {}
+    for o in recorded().observations:
+        if o.entity == "offer" and o.model_id in GOLDEN_MODELS:
+            offers.setdefault(o.model_id, set()).add((o.provider_id, o.provider_model_id))
+    assert offers == {
+        "meta/llama-3.2-1b-instruct": {("vercel-ai-gateway", "meta/llama-3.2-1b"),
+                                       ("cloudflare-workers-ai", "@cf/meta/llama-3.2-1b-instruct")},
+        "openai/o3-mini": {("vercel-ai-gateway", "openai/o3-mini"), ("azure-openai", "o3-mini"), ("openai", "o3-mini")},
+        "openai/gpt-4.1-mini": {("openai", "gpt-4.1-mini")},
+    }
+
+
+def test_recorded_golden_facts():
+    cf = _offer(recorded(), "cloudflare-workers-ai", "@cf/meta/llama-3.2-1b-instruct")
+    assert (cf["input_usd_per_mtok"], cf["output_usd_per_mtok"]) == (("known", "0.027"), ("known", "0.2"))
+    assert _model(recorded(), "openai/o3-mini")["knowledge_cutoff"] == "2023-10"
+    assert _model(recorded(), "openai/gpt-4.1-mini")["knowledge_cutoff"] == "2024-05"
+    azure = [o for o in recorded().observations if o.provider_id == "azure-openai" and o.provider_model_id == "o3-mini"]
+    assert {o.field: o.value for o in azure}["input_usd_per_mtok"] == "1.1"
+
+
+def test_recorded_vercel_route_of_llama_1b_instruct_is_not_cheaper_than_cloudflare():
+    """Seed 000 names Cloudflare (0.027 in, 0.201 out) the cheapest route on 06-04, input and output alike.
+    (models.dev's own copy of Cloudflare's offer says 0.20 out: the same offer, where Cloudflare's page wins.)"""
+    vercel = _offer(recorded(), "vercel-ai-gateway", "meta/llama-3.2-1b")
+    assert Decimal(vercel["input_usd_per_mtok"][1]) >= Decimal("0.027")
+    assert Decimal(vercel["output_usd_per_mtok"][1]) > Decimal("0.201")
+
+
+# --- a real copy of the catalog, outside the repo (local smoke test) ------------------------------
+
+REAL = Path("/work/shared/real/models-dev-api-2026-07-02.json")
+
+
+@lru_cache(maxsize=None)
+def real_result() -> ParseResult:
+    page = RawPage(source_id=SOURCE, url=URL, status=200, fetched_at=datetime(2026, 7, 2, tzinfo=UTC),
+                   sha256=hashlib.sha256(REAL.read_bytes()).hexdigest(), body_file=REAL.name, base_dir=REAL.parent)
+    return parse_page(page, load_sources().get(SOURCE))
+
+
+@pytest.mark.skipif(not REAL.exists(), reason=f"{REAL} (a real models.dev api.json, outside the repo) is absent")
+def test_real_catalog_smoke():
+    result = real_result()
+    assert not [p for p in result.problems if "page unusable" in p.message or "crashed" in p.message]
+    # every mapped provider yields offers; unmapped ones are counted skips (148 providers in the copy)
+    providers = {o.provider_id for o in result.observations if o.entity == "offer"}
+    assert set(load_sources().get(SOURCE).options["providers"].values()) <= providers
+    unmapped = [p for p in result.problems if "not mapped in options.providers" in p.message]
+    assert len(unmapped) > 100 and all(p.severity == "skip" for p in unmapped)
+    assert result.items > 500
+    # sane facts the real catalog states
+    vercel = _offer(result, "vercel-ai-gateway", "meta/llama-3.2-1b")
+    assert vercel["input_usd_per_mtok"] == ("known", "0.1") and vercel["context_window"] == ("known", "128000")
+    assert {o.model_id for o in result.observations if o.provider_model_id == "meta/llama-3.2-1b"} == {"meta/llama-3.2-1b-instruct"}
+    o3 = _offer(result, "openai", "o3-mini")
+    assert (o3["input_usd_per_mtok"], o3["output_usd_per_mtok"], o3["context_window"]) == (
+        ("known", "1.1"), ("known", "4.4"), ("known", "200000"))
+    assert _model(result, "openai/o3-mini")["supports_reasoning"] == "true"
+    prices = [Decimal(o.value) for o in result.observations if o.field == "input_usd_per_mtok" and o.status == "known"]
+    assert prices and all(Decimal(0) <= p < Decimal(1000) for p in prices)
+    # errors are only ids the identity rules cannot place (they need a reviewed alias), never a number misread
+    errors = [p for p in result.problems if p.severity == "error"]
+    assert all("cannot tell the creator" in p.message for p in errors) and len(errors) < 50
