@@ -18,6 +18,8 @@ LLAMA_1B = "meta/llama-3.2-1b-instruct"
 DAY1 = datetime(2026, 6, 4, 6, 0, tzinfo=UTC)
 DAY2 = datetime(2026, 6, 5, 6, 0, tzinfo=UTC)
 CF_URL = "workers-ai/platform/pricing"
+MISTRAL_7B = "mistral/mistral-7b-instruct-v0.1"
+MISTRAL_CF = "@cf/mistral/mistral-7b-instruct-v0.1"
 
 
 @pytest.fixture()
@@ -90,24 +92,31 @@ def test_malformed_price_makes_the_source_partial_and_keeps_the_good_price(tmp_p
     assert cf.health == "partial"
     problem = next(p for p in cf.errors if p.field == "input_usd_per_mtok")
     assert CF_URL in problem.url and "abc" in problem.message
-    row = con.execute("""SELECT input_usd_per_mtok, output_usd_per_mtok FROM offers_current
-                         WHERE model_id = ? AND provider_id = 'cloudflare-workers-ai'""", [LLAMA_1B]).fetchall()
-    assert row == [(Decimal("0.027"), Decimal("0.201"))]
+    # both Cloudflare routes keep their prices: its own page's (bad cell, last good value kept) and
+    # the one OpenRouter reports for Cloudflare's endpoint (a healthy source, unchanged)
+    rows = con.execute("""SELECT provider_model_id, input_usd_per_mtok, output_usd_per_mtok FROM offers_current
+                          WHERE model_id = ? AND provider_id = 'cloudflare-workers-ai' ORDER BY ALL""",
+                       [LLAMA_1B]).fetchall()
+    assert rows == [("@cf/meta/llama-3.2-1b-instruct", Decimal("0.027"), Decimal("0.201")),
+                    ("meta-llama/llama-3.2-1b-instruct", Decimal("0.027"), Decimal("0.201"))]
 
 
 def test_a_healthy_crawl_that_stops_listing_an_offer_retires_it(tmp_path, archive):
-    """The other side of the absence rule: only a healthy crawl of the offer's own source retires it."""
+    """The other side of the absence rule: only a healthy crawl of the offer's own source retires it.
+    The offer dropped here is one only Cloudflare's page lists (the 1B Instruct's @cf offer is also
+    listed by catalogs, which keep claiming it); the same model's route via OpenRouter stays."""
     con, _ = load(tmp_path, archive)
     day2 = copy_crawl(newest_recorded(), archive.root, "day2", DAY2)
     body = (day2 / "cloudflare-workers-ai")
     from tests.crawl_helpers import page_body
     html = page_body(body, CF_URL).read_text()
-    start = html.index("@cf/meta/llama-3.2-1b-instruct")
+    start = html.index(MISTRAL_CF)
     row_start = html.rfind("<tr", 0, start)
     row_end = html.index("</tr>", start) + len("</tr>")
     replace_body(body, CF_URL, html[:row_start].encode() + html[row_end:].encode())
     (report,) = process_pending(con, archive, load_sources(), "run-2")
     assert health(report, "cloudflare-workers-ai").health == "ok"
-    closed = con.execute("""SELECT closed_by FROM offer_versions WHERE model_id = ?
-                            AND provider_id = 'cloudflare-workers-ai'""", [LLAMA_1B]).fetchall()
-    assert closed == [("day2",)]
+    closed = con.execute("""SELECT provider_id, provider_model_id, closed_by FROM offer_versions WHERE model_id = ?
+                            ORDER BY ALL""", [MISTRAL_7B]).fetchall()
+    assert closed == [("cloudflare-workers-ai", MISTRAL_CF, "day2"),
+                      ("openrouter", "mistralai/mistral-7b-instruct-v0.1", None)]

@@ -13,6 +13,8 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 
+from pipeline.config import load_sources
+
 REPO = Path(__file__).resolve().parents[1]
 LLAMA_1B = "meta/llama-3.2-1b-instruct"
 
@@ -52,9 +54,18 @@ def test_run_prints_a_summary(ran):
 
 
 def test_every_source_healthy_in_the_recorded_crawl(ran):
+    """Each configured source the recorded crawls carry: healthy, as of the newest crawl carrying it."""
     data, _ = ran
-    rows = dict(query(data, "SELECT source_id, health FROM source_status"))
-    assert rows == {"openrouter": "ok", "huggingface": "ok", "cloudflare-workers-ai": "ok"}
+    recorded = REPO / "spiders" / "recorded"
+    crawls = sorted(p.name for p in recorded.iterdir() if (p / "crawl.json").exists())
+    expected = {}
+    for source in load_sources().sources:
+        carrying = [c for c in crawls if (recorded / c / source.id / "fetch.json").exists()]
+        if carrying:
+            expected[source.id] = (carrying[-1], "ok")
+    assert {"openrouter", "huggingface", "cloudflare-workers-ai"} <= set(expected)
+    rows = {s: (c, h) for c, s, h in query(data, "SELECT crawl_id, source_id, health FROM source_status")}
+    assert rows == expected
 
 
 def test_model_facts_in_duckdb(ran):
@@ -77,7 +88,11 @@ def test_offer_prices_are_exact_decimals(ran):
     rows = query(data, """SELECT provider_id, provider_model_id, input_usd_per_mtok, output_usd_per_mtok
                           FROM offers_current WHERE model_id = ? AND provider_id = 'cloudflare-workers-ai'""",
                  [LLAMA_1B])
-    assert rows == [("cloudflare-workers-ai", "@cf/meta/llama-3.2-1b-instruct", Decimal("0.027"), Decimal("0.201"))]
+    # Cloudflare's own page (its id) and OpenRouter's endpoint served by Cloudflare (OpenRouter's id)
+    assert sorted(rows) == [
+        ("cloudflare-workers-ai", "@cf/meta/llama-3.2-1b-instruct", Decimal("0.027"), Decimal("0.201")),
+        ("cloudflare-workers-ai", "meta-llama/llama-3.2-1b-instruct", Decimal("0.027"), Decimal("0.201")),
+    ]
     o3 = query(data, """SELECT input_usd_per_mtok, output_usd_per_mtok, context_window FROM offers_current
                         WHERE model_id = 'openai/o3-mini' AND provider_id = 'openrouter' AND variant = ''""")
     assert o3 == [(Decimal("1.1"), Decimal("4.4"), 200000)]

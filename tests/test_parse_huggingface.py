@@ -4,21 +4,57 @@ from __future__ import annotations
 import pytest
 
 from tests.parse_helpers import (
-    FIXTURES, case_params, check_items, check_no_extra_observations, check_observation, check_problems,
-    observation_params, run_case,
+    FIXTURES, case_dirs, case_params, check_items, check_problems, expected, load_page, obs_key, run_case,
 )
 
 SOURCE = "huggingface"
 
 
-@pytest.mark.parametrize(("case_dir", "exp"), observation_params(SOURCE))
+# The shared helpers key an observation without its benchmark_id; cards also yield benchmark
+# observations (one per benchmark), so these checks add benchmark_id to the key.
+def bkey(o) -> tuple[str, ...]:
+    d = o if isinstance(o, dict) else o.model_dump()
+    return (*obs_key(d), d.get("benchmark_id") or "")
+
+
+def bkey_id(key: tuple[str, ...]) -> str:
+    entity, model_id, provider_id, pmid, variant, field, bench = key
+    where = f"[{provider_id}|{pmid}|{variant}]" if entity == "offer" else f"[{bench}]" if bench else ""
+    return f"{entity}:{model_id}{where}.{field}"
+
+
+def bobservation_params(source_id: str) -> list:
+    return [pytest.param(d, e, id=f"{d.name}/{bkey_id(bkey(e))}")
+            for d in case_dirs(source_id) for e in expected(d)["observations"]]
+
+
+def bcheck_observation(case_dir, exp) -> None:
+    key = bkey(exp)
+    found = [o for o in run_case(case_dir).observations if bkey(o) == key]
+    assert len(found) == 1, f"{len(found)} observations {bkey_id(key)} (problems: {[str(p) for p in run_case(case_dir).problems]})"
+    obs = found[0]
+    assert (obs.status, obs.value) == (exp.get("status", "known"), exp.get("value")), bkey_id(key)
+    if "raw" in exp:
+        assert obs.raw == exp["raw"], bkey_id(key)
+    page = load_page(case_dir)
+    assert (obs.source_id, obs.url) == (page.source_id, page.url)
+
+
+def bcheck_no_extra_observations(case_dir) -> None:
+    want = {bkey(e) for e in expected(case_dir)["observations"]}
+    got = [bkey(o) for o in run_case(case_dir).observations]
+    assert not sorted(bkey_id(k) for k in got if k not in want), "unexpected observations"
+    assert len(got) == len(set(got)), f"duplicate observations: {sorted({bkey_id(k) for k in got if got.count(k) > 1})}"
+
+
+@pytest.mark.parametrize(("case_dir", "exp"), bobservation_params(SOURCE))
 def test_observation(case_dir, exp):
-    check_observation(case_dir, exp)
+    bcheck_observation(case_dir, exp)
 
 
 @pytest.mark.parametrize("case_dir", case_params(SOURCE))
 def test_no_unexpected_observations(case_dir):
-    check_no_extra_observations(case_dir)
+    bcheck_no_extra_observations(case_dir)
 
 
 @pytest.mark.parametrize("case_dir", case_params(SOURCE))
@@ -62,3 +98,36 @@ def test_base_and_instruct_are_different_models():
     assert {o.model_id for o in run_case(CASES / "api_base_model").observations} == {"meta/llama-guard-3-1b"}
     base = next(o for o in run_case(CASES / "api_base_model").observations if o.field == "base_model")
     assert base.value == "meta/llama-3.2-1b"
+
+
+def test_vendor_benchmarks_come_from_this_cards_column_of_its_kinds_table():
+    def scores(case):
+        return {o.benchmark_id: o.value for o in run_case(CASES / case).observations
+                if o.entity == "benchmark" and o.field == "score"}
+    assert scores("readme_llama_1b_instruct") == {"mmlu": "49.3", "ifeval": "59.5", "gpqa": "27.2"}
+    assert scores("readme_llama_3b_instruct") == {"mmlu": "63.4", "ifeval": "77.4", "gpqa": "32.8"}
+    assert scores("readme_llama_1b_base") == {"mmlu": "32.2"}  # the pretrained table, not the instruct one
+
+
+def test_a_text_generation_repo_states_no_vision_and_a_vision_repo_states_nothing():
+    def caps(case):
+        return {o.field: o.value for o in run_case(CASES / case).observations if o.field.startswith("supports_")}
+    assert caps("api_llama_1b_instruct") == {"supports_vision": "false", "supports_multimodal": "false"}
+    assert caps("api_vision_model") == {}
+
+
+def test_moe_label_comes_from_the_repo_name_and_active_parameters_from_the_card():
+    api = {o.field: o.value for o in run_case(CASES / "api_mixtral_8x22b").observations}
+    card = {o.field: o.value for o in run_case(CASES / "readme_mixtral_8x22b").observations}
+    assert (api["parameters_label"], api["parameters_total"]) == ("8x22B", "140630071296")
+    assert card["parameters_active"] == "39000000000" and "parameters_total" not in card
+
+
+def test_gated_config_401_is_a_skip_not_an_error():
+    from pipeline.models import RawPage
+    from pipeline.parse import parse_page
+    from tests.parse_helpers import FETCHED_AT, _registry
+    page = RawPage(source_id=SOURCE, url="https://huggingface.co/meta-llama/Llama-3.2-3B-Instruct/raw/main/config.json",
+                   status=401, fetched_at=FETCHED_AT, sha256="0" * 64, body_file="none")
+    result = parse_page(page, _registry().get(SOURCE))
+    assert not result.observations and [p.severity for p in result.problems] == ["skip"]

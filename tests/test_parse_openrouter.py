@@ -82,3 +82,44 @@ def test_absent_capabilities_state_nothing():
     llama = [o for o in run_case(CASES / "models_list").observations
              if o.model_id == "meta/llama-3.2-1b-instruct" and o.field.startswith("supports_")]
     assert {o.field: o.value for o in llama} == {"supports_structured_outputs": "true", "supports_vision": "false"}
+
+
+# --- endpoints: offers of the upstream providers ---------------------------------------------------
+
+
+def test_endpoints_are_offers_of_the_upstream_provider_not_variants_of_openrouter():
+    result = run_case(CASES / "endpoints_llama_1b")
+    offers = {(o.provider_id, o.provider_model_id, o.variant) for o in result.observations}
+    assert offers == {("cloudflare-workers-ai", "meta-llama/llama-3.2-1b-instruct", ""),
+                      ("deepinfra", "meta-llama/llama-3.2-1b-instruct", "")}
+    assert all(o.entity == "offer" and o.source_id == "openrouter" for o in result.observations)
+
+
+def test_tag_suffix_is_the_quantization_and_keeps_two_endpoints_of_one_upstream_apart():
+    result = run_case(CASES / "endpoints_upstreams")
+    deepinfra = {(o.variant, o.value) for o in result.observations
+                 if o.provider_id == "deepinfra" and o.field == "quantization"}
+    assert deepinfra == {("bf16", "bf16"), ("fp8", "fp8")}
+
+
+def test_unmapped_upstream_is_skipped_with_its_tag_and_records_nothing():
+    result = run_case(CASES / "endpoints_upstreams")
+    (skip,) = [p for p in result.problems if "mystery-gpu" in p.message]
+    assert skip.severity == "skip" and "upstream_providers" in skip.message
+    assert not [o for o in result.observations if o.provider_id in ("openrouter", "mystery-gpu")]
+
+
+def test_endpoints_without_the_upstream_map_make_the_page_unusable():
+    from pipeline.parse import parse_page
+    from tests.parse_helpers import _registry
+    source = _registry().get(SOURCE)
+    bare = source.model_copy(update={"options": {k: v for k, v in source.options.items() if k != "upstream_providers"}})
+    (problem,) = parse_page(load_page(CASES / "endpoints_llama_1b"), bare).problems
+    assert problem.severity == "error" and "upstream_providers" in problem.message
+
+
+def test_every_mapped_upstream_is_a_configured_provider():
+    from tests.parse_helpers import _registry
+    registry = _registry()
+    mapped = set(registry.get(SOURCE).options["upstream_providers"].values())
+    assert mapped <= set(registry.providers), mapped - set(registry.providers)

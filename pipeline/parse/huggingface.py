@@ -5,11 +5,19 @@ Which page it is comes from the URL path; the model is the repo the path names
 
 - ``/api/models/<org>/<name>`` (JSON): parameters_total (``safetensors.total``), license
   (``cardData.license``, else a ``license:*`` tag), gated, open_weights (weight files are
-  published in the repo), name (repo name, ``-`` -> space), creator, base_model.
+  published in the repo), name (repo name, ``-`` -> space), creator, base_model, the parameters
+  label when the repo name states a mixture-of-experts shape (``Mixtral-8x22B-...`` -> ``8x22B``),
+  and vision / multimodal "false" for a plain text-generation repo (see the quirk below).
 - ``/<org>/<name>/raw/<rev>/README.md``: license from the YAML front matter; from the card
-  body (Meta's layout) the release date (``**Model Release Date:**``), the parameters label and
-  knowledge cutoff from this model's row of the model information table (``1B (1.23B)``), and
-  the architecture when the card describes an auto-regressive transformer.
+  body (Meta's layout) the release date (``**Model Release Date:**``), the parameters label
+  (unless the repo name gave one), context length and knowledge cutoff from this model's row of
+  the model information table (``1B (1.23B)``, ``128k``), the architecture when the card
+  describes an auto-regressive transformer, the active parameters of a mixture of experts from
+  prose like "39B active parameters", and the vendor-reported benchmark scores of this model's
+  column of a benchmark table (``Category | Benchmark | # Shots | Metric | Llama 3.2 1B | ...``)
+  as ``benchmark`` observations (id via pipeline/benchmarks.py; unknown benchmarks are skipped
+  with a reason). The card's rounded "141B total" is not read: the API record's safetensors
+  count states the total exactly.
 - ``/<org>/<name>/raw/<rev>/config.json``: context_window (``max_position_embeddings``),
   experts (``num_local_experts`` / ``num_experts_per_tok``) and the architecture.
 
@@ -19,6 +27,15 @@ Card quirk: Meta's information table lists every size of the family, one row eac
 a cell blank where it is "the same as above" (Markdown has no merged cells). A blank cell is
 read as what it literally states, nothing (status unknown): values are not copied down from
 another size's row.
+
+Benchmark quirk: Meta's cards carry a table per kind of model ("Base Pretrained Models",
+"Instruction Tuned Models") with one column per model of the family; only this repo's column
+of the table for its kind (instruct or base, by the heading above the table) is read. These
+are the vendor's own numbers; reconcile ranks independent evaluators above them.
+
+Hub quirk: the API record says what a repo does through ``pipeline_tag``; a repo tagged
+``text-generation`` with no image tag takes text only, so the record is read as stating
+"no vision" and "not multimodal" (a vision model is tagged ``image-text-to-text``).
 """
 from __future__ import annotations
 
@@ -32,6 +49,7 @@ import yaml
 from pydantic import ValidationError
 
 from pipeline import normalize
+from pipeline.benchmarks import canonical_benchmark
 from pipeline.config import SourceConfig
 from pipeline.identity import IdentityError, canonical_model_id, creator_name
 from pipeline.models import Observation, PageLayoutError, ParseResult, Problem, RawPage
@@ -42,6 +60,10 @@ _RAW_PATH = re.compile(r"^/(?P<org>[^/]+)/(?P<name>[^/]+)/(?:raw|resolve)/[^/]+/
 WEIGHT_SUFFIXES = (".safetensors", ".bin", ".gguf", ".pth", ".pt", ".ckpt")
 # pipeline tags of models that generate text (others are skipped as not LLMs)
 TEXT_PIPELINES = {"text-generation", "image-text-to-text", "text2text-generation", "conversational"}
+# Hub tags that mean a repo takes images (or more than text): no "false" for vision then.
+IMAGE_TAGS = {"image-text-to-text", "image-to-text", "visual-question-answering", "any-to-any",
+              "vision", "multimodal", "image"}
+_MOE_NAME = re.compile(r"(?<![a-z0-9])(\d+x\d+(?:\.\d+)?[BMT])(?![a-z0-9])", re.I)
 
 
 class _Out:
@@ -60,15 +82,19 @@ class _Out:
             severity=severity,  # type: ignore[arg-type]
         ))
 
-    def add(self, field: str, raw: Any, convert: Callable[[Any], str]) -> bool:
+    def add(self, field: str, raw: Any, convert: Callable[[Any], str], benchmark_id: str | None = None) -> bool:
+        """A model observation, or a benchmark observation when ``benchmark_id`` is given."""
         raw_text = None if raw is None else (json.dumps(raw, default=str) if isinstance(raw, (list, dict)) else str(raw))
+        entity = "benchmark" if benchmark_id else "model"
         try:
             if normalize.is_unknown(raw):
-                obs = Observation(source_id=self.source.id, url=self.page.url, entity="model",
-                                  model_id=self.model_id, field=field, raw=raw_text, status="unknown")
+                obs = Observation(source_id=self.source.id, url=self.page.url, entity=entity,
+                                  model_id=self.model_id, benchmark_id=benchmark_id, field=field,
+                                  raw=raw_text, status="unknown")
             else:
-                obs = Observation(source_id=self.source.id, url=self.page.url, entity="model",
-                                  model_id=self.model_id, field=field, raw=raw_text, value=convert(raw))
+                obs = Observation(source_id=self.source.id, url=self.page.url, entity=entity,
+                                  model_id=self.model_id, benchmark_id=benchmark_id, field=field,
+                                  raw=raw_text, value=convert(raw))
         except (ValueError, TypeError, ValidationError) as e:
             msg = "; ".join(x["msg"] for x in e.errors()) if isinstance(e, ValidationError) else str(e)
             self.problem(f"cannot read {field} from {raw_text!r}: {msg}", field=field)
@@ -153,6 +179,16 @@ def _parse_api(out: _Out, doc: dict[str, Any], repo_name: str) -> None:
     safetensors = doc.get("safetensors")
     if isinstance(safetensors, dict) and "total" in safetensors:
         out.add("parameters_total", safetensors["total"], _int)
+    moe = _MOE_NAME.search(repo_name)
+    if moe:  # "Mixtral-8x22B-Instruct-v0.3": the shape the model is known by
+        out.add("parameters_label", moe.group(1), _param_label)
+
+    # Quirk of this source: pipeline_tag "text-generation" and no image tag means text in,
+    # text out; the record then states "no vision, not multimodal" (see the module doc).
+    tags = [t.lower() for t in doc.get("tags", []) if isinstance(t, str)] if isinstance(doc.get("tags"), list) else []
+    if pipeline_tag == "text-generation" and not (IMAGE_TAGS & set(tags)) and not any("vision" in t for t in tags):
+        for field in ("supports_vision", "supports_multimodal"):
+            out.add(field, f"pipeline_tag: {pipeline_tag}", _const("false"))
 
     lic = _card_license(card)
     if lic is None:
@@ -196,6 +232,9 @@ _RELEASE = re.compile(r"\*\*\s*Model Release Date\s*:?\s*\*\*\s*:?\s*(?P<date>[^
 _ARCH = re.compile(r"\*\*\s*Model Architecture\s*:?\s*\*\*\s*:?\s*(?P<text>[^\n]+)", re.I)
 _SIZE = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?[BMT])(?![a-z])", re.I)
 _LABEL = re.compile(r"^\s*(?P<size>\d+(?:\.\d+)?\s*[BMT])\s*(?:\((?P<exact>[^)]+)\))?\s*$", re.I)
+# "uses only 39B active parameters", "39B active params", "39 B active"
+_ACTIVE = re.compile(r"(?<![\d.])(?P<size>\d+(?:\.\d+)?\s?[BMT])\s+active\b", re.I)
+_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(?P<text>.+?)\s*#*\s*$")
 
 
 def _parse_readme(out: _Out, text: str, repo_name: str) -> None:
@@ -225,23 +264,38 @@ def _parse_readme(out: _Out, text: str, repo_name: str) -> None:
         if ("auto-regressive" in low or "autoregressive" in low) and "transformer" in low and "mixture" not in low:
             out.add("architecture", sentence.split(". ")[0].rstrip(".") + ".", _const("decoder only"))
 
+    active = _ACTIVE.search(body)
+    if active:
+        out.add("parameters_active", active.group("size"), lambda t: str(normalize.parse_parameters(t.replace(" ", "")).total))
+
     _info_table(out, body, repo_name)
+    _benchmark_tables(out, body, repo_name)
 
 
-def _md_rows(body: str) -> list[list[list[str]]]:
-    """Every Markdown table of ``body``: a list of tables, each a list of rows of cell texts."""
-    tables: list[list[list[str]]] = []
+def _md_tables(body: str) -> list[tuple[str, list[list[str]]]]:
+    """Every Markdown table of ``body`` with the last heading above it: (heading, rows of cell texts)."""
+    tables: list[tuple[str, list[list[str]]]] = []
     current: list[list[str]] = []
+    heading = ""
     for line in body.splitlines() + [""]:
         s = line.strip()
         if s.startswith("|"):
             cells = [c.strip() for c in s.strip("|").split("|")]
             if not all(re.fullmatch(r":?-{3,}:?", c) for c in cells if c):  # not the |---| line
                 current.append(cells)
-        elif current:
-            tables.append(current)
+            continue
+        if current:
+            tables.append((heading, current))
             current = []
+        h = _HEADING.match(line)
+        if h:
+            heading = h.group("text").strip()
     return tables
+
+
+def _md_rows(body: str) -> list[list[list[str]]]:
+    """Every Markdown table of ``body``: a list of tables, each a list of rows of cell texts."""
+    return [rows for _, rows in _md_tables(body)]
 
 
 def _info_table(out: _Out, body: str, repo_name: str) -> None:
@@ -257,13 +311,17 @@ def _info_table(out: _Out, body: str, repo_name: str) -> None:
         size = size_m.group(1).upper()
         p_col = header.index("params")
         k_col = next((i for i, h in enumerate(header) if "knowledge cutoff" in h), None)
+        c_col = next((i for i, h in enumerate(header) if "context length" in h or "context window" in h), None)
         for row in table[1:]:
             cell = row[p_col] if p_col < len(row) else ""
             lm = _LABEL.match(cell)
             if lm is None or lm.group("size").replace(" ", "").upper() != size:
                 continue
             label = (lm.group("exact") or lm.group("size")).strip()
-            out.add("parameters_label", label, _param_label)
+            if not _MOE_NAME.search(repo_name):  # the repo name's "8x22B" is the label then (API record)
+                out.add("parameters_label", label, _param_label)
+            if c_col is not None:
+                out.add("context_window", row[c_col] if c_col < len(row) else "", _tokens)
             if k_col is not None:
                 out.add("knowledge_cutoff", row[k_col] if k_col < len(row) else "", normalize.parse_partial_date)
             return
@@ -273,6 +331,78 @@ def _info_table(out: _Out, body: str, repo_name: str) -> None:
 
 def _param_label(raw: Any) -> str:
     return normalize.parse_parameters(str(raw)).label
+
+
+def _tokens(raw: Any) -> str:
+    return str(normalize.parse_tokens(raw))
+
+
+def _tokens_of(text: str) -> set[str]:
+    return set(re.findall(r"[a-z0-9]+(?:\.[a-z0-9]+)*", text.lower().replace("-", " ").replace("_", " ")))
+
+
+_SIZE_TOKEN = re.compile(r"^\d+(?:\.\d+)?[bmt]$|^\d+x\d+(?:\.\d+)?[bmt]$")
+
+
+def _score(raw: Any) -> str:
+    text = str(raw).strip().rstrip("%").strip()
+    try:
+        d = Decimal(text)
+    except ArithmeticError:
+        raise ValueError("not a number") from None
+    if not d.is_finite() or d < 0 or d > 100:
+        raise ValueError("not a score between 0 and 100")
+    return normalize.decimal_text(d)
+
+
+def _benchmark_tables(out: _Out, body: str, repo_name: str) -> None:
+    """Vendor-reported scores: this repo's column of each benchmark table for its kind of model."""
+    repo_tokens = _tokens_of(repo_name)
+    is_instruct = "instruct" in repo_tokens
+    seen: dict[str, str] = {}  # benchmark id -> the row name read first
+    for heading, table in _md_tables(body):
+        header = [c.lower() for c in table[0]]
+        b_col = next((i for i, h in enumerate(header) if h == "benchmark"), None)
+        if b_col is None:
+            continue
+        kind = heading.lower()
+        if ("instruct" in kind and not is_instruct) or (("pretrained" in kind or "base" in kind) and is_instruct):
+            out.problem(f"benchmark table under {heading!r} is for {'instruction-tuned' if not is_instruct else 'base'} "
+                        "models, not this repo's kind: not read", severity="skip")
+            continue
+        cols = [i for i, h in enumerate(table[0])
+                if i != b_col and (t := _tokens_of(h)) and t <= repo_tokens and any(_SIZE_TOKEN.match(x) for x in t)]
+        if not cols:
+            out.problem(f"benchmark table under {heading or '(no heading)'!r} has no column for this model "
+                        f"(columns: {', '.join(c for c in table[0] if c)})", field="score", severity="skip")
+            continue
+        if len(cols) > 1:
+            out.problem(f"benchmark table under {heading or '(no heading)'!r} has several columns for this model: "
+                        f"{', '.join(table[0][i] for i in cols)}", field="score")
+            continue
+        col = cols[0]
+        for row in table[1:]:
+            name = row[b_col].strip() if b_col < len(row) else ""
+            if not name:
+                continue
+            canon = canonical_benchmark(name)
+            if canon is None:
+                out.problem(f"benchmark {name!r} is not one this ledger tracks (pipeline/benchmarks.py): "
+                            "score not read", field="score", severity="skip")
+                continue
+            bid, display = canon
+            if bid in seen:
+                out.problem(f"benchmark {name!r} is {bid} again (first read from row {seen[bid]!r}): "
+                            "not read twice", field="score", severity="skip")
+                continue
+            cell = row[col].strip() if col < len(row) else ""
+            if normalize.is_unknown(cell):
+                out.problem(f"benchmark {name!r}: no score for this model in column {table[0][col]!r}",
+                            field="score", severity="skip")
+                continue
+            seen[bid] = name
+            if out.add("score", cell, _score, benchmark_id=bid):
+                out.add("benchmark_name", name, _const(display), benchmark_id=bid)
 
 
 # --- config.json ------------------------------------------------------------------------------------

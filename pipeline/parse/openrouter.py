@@ -6,9 +6,18 @@ Which page it is comes from the URL path:
   ``"Creator: "`` prefix, release date from ``created``, knowledge cutoff, capabilities) and one
   offer ``openrouter`` / ``<id without ":variant">`` / ``variant`` (``"free"``, ...) with the
   router's default prices and limits. ``items`` counts the models that yielded something.
-- ``/api/v1/models/<slug>/endpoints``: ``{"data": {"id", ..., "endpoints": [...]}}``. One offer
-  per upstream endpoint: provider ``openrouter``, provider model id ``data.id``, variant the
-  endpoint's ``tag`` (else its provider name, lower-cased). ``items`` counts the endpoints.
+- ``/api/v1/models/<slug>/endpoints``: ``{"data": {"id", ..., "endpoints": [...]}}``. Each
+  endpoint is an offer of the UPSTREAM provider that serves it (Cloudflare, DeepInfra, ...), as
+  OpenRouter reports it: provider the canonical id mapped from the endpoint's ``tag`` (else its
+  ``provider_name``) by ``options.upstream_providers`` in sources.yaml; provider model id the
+  OpenRouter model id (``data.id``: the upstream's own id is not published); variant ``""``.
+  Tags may carry the quantization after a slash (``"deepinfra/bf16"``): the part before the
+  slash names the provider, the rest is the offer's quantization. An upstream the map does not
+  name is skipped with a reason (never guessed). When one upstream serves the model through
+  several endpoints on one page, each of those offers takes its quantization as variant so they
+  stay apart (an endpoint that still cannot be told apart is skipped with a reason).
+  These are catalog claims about someone else's offers: reconcile ranks them below the
+  upstream provider's own page. ``items`` counts the endpoints that yielded an offer.
 
 Quirks of this source, all handled here:
 
@@ -23,6 +32,7 @@ Quirks of this source, all handled here:
 from __future__ import annotations
 
 import json
+import re
 from decimal import Decimal
 from typing import Any, Callable
 from urllib.parse import urlsplit
@@ -281,6 +291,20 @@ def _prices(out: _Out, model_id: str, who: str, pricing: dict[str, Any], offer: 
                         field=field, severity="skip")
 
 
+def _upstream(ep: dict[str, Any]) -> tuple[str, str] | None:
+    """The endpoint's upstream key (``tag`` before any "/", else ``provider_name`` as a slug) and the
+    quantization its tag names after the slash ("" if none); None when it names no provider."""
+    tag = ep.get("tag")
+    if isinstance(tag, str) and tag.strip():
+        key, _, quant = tag.strip().lower().partition("/")
+        if key:
+            return key, quant.strip()
+    name = ep.get("provider_name")
+    if isinstance(name, str) and name.strip():
+        return re.sub(r"[^a-z0-9]+", "-", name.strip().lower()).strip("-"), ""
+    return None
+
+
 def _parse_endpoints(page: RawPage, source: SourceConfig) -> ParseResult:
     doc = _load_json(page, "endpoints page")
     data = doc.get("data") if isinstance(doc, dict) else None
@@ -297,21 +321,45 @@ def _parse_endpoints(page: RawPage, source: SourceConfig) -> ParseResult:
         model_id = canonical_model_id(base)
     except IdentityError as e:
         raise PageLayoutError(str(e)) from None
+    upstream_map = source.options.get("upstream_providers")
+    if not isinstance(upstream_map, dict) or not upstream_map:
+        raise PageLayoutError("sources.yaml gives openrouter no options.upstream_providers map: "
+                              "endpoints cannot be attributed to their providers")
     out = _Out(page, source)
+
+    # First pass: who serves each endpoint, so that an upstream listed twice can be told apart.
+    rows: list[tuple[int, dict[str, Any], str, str, str]] = []  # (index, endpoint, key, provider, quant)
     for i, ep in enumerate(endpoints):
         if not isinstance(ep, dict):
             out.problem(f"{base}: endpoints[{i}] is not an object")
             continue
-        tag = ep.get("tag") if isinstance(ep.get("tag"), str) and ep["tag"].strip() else None
-        provider_name = ep.get("provider_name")
-        if tag:
-            variant = tag.strip()
-        elif isinstance(provider_name, str) and provider_name.strip():
-            variant = provider_name.strip().lower()
-        else:
+        up = _upstream(ep)
+        if up is None:
             out.problem(f"{base}: endpoints[{i}] names no provider (no 'tag' or 'provider_name')")
             continue
-        who = f"{base} via {variant}"
+        key, tag_quant = up
+        provider_id = upstream_map.get(key)
+        if not isinstance(provider_id, str) or not provider_id.strip():
+            out.problem(f"{base}: endpoint of upstream {key!r} ({ep.get('provider_name')!r}) is not in "
+                        "options.upstream_providers: no canonical provider, offer not recorded",
+                        severity="skip")
+            continue
+        quant = ep.get("quantization")
+        quant = tag_quant or (quant.strip().lower() if isinstance(quant, str) and not normalize.is_unknown(quant) else "")
+        rows.append((i, ep, key, provider_id.strip(), quant))
+
+    per_provider: dict[str, int] = {}
+    for _, _, _, provider_id, _ in rows:
+        per_provider[provider_id] = per_provider.get(provider_id, 0) + 1
+    seen: set[tuple[str, str]] = set()
+    for i, ep, key, provider_id, quant in rows:
+        variant = quant if per_provider[provider_id] > 1 else ""
+        who = f"{base} via {key}" + (f"/{quant}" if quant else "")
+        if (provider_id, variant) in seen:
+            out.problem(f"{who}: endpoints[{i}] repeats an offer of {provider_id} already read on this "
+                        "page (same quantization): not recorded twice", severity="skip")
+            continue
+        seen.add((provider_id, variant))
         pricing = ep.get("pricing")
         if not isinstance(pricing, dict):
             out.problem(f"{who}: no 'pricing' object")
@@ -319,14 +367,13 @@ def _parse_endpoints(page: RawPage, source: SourceConfig) -> ParseResult:
         if _is_dynamic(pricing):
             out.problem(f"{who}: dynamic pricing, no fixed price to record", severity="skip")
             continue
-        offer = (PROVIDER_ID, base, variant)
+        offer = (provider_id, base, variant)
         _prices(out, model_id, who, pricing, offer)
         if "context_length" in ep:
             out.add("offer", model_id, "context_window", ep["context_length"], _tokens, who=who, offer=offer)
         if "max_completion_tokens" in ep:
             out.add("offer", model_id, "max_output_tokens", ep["max_completion_tokens"], _tokens, who=who, offer=offer)
-        quant = ep.get("quantization")
-        if isinstance(quant, str) and not normalize.is_unknown(quant):
+        if quant:
             out.add("offer", model_id, "quantization", quant, _text, who=who, offer=offer)
         out.result.items += 1
     return out.result
