@@ -71,7 +71,11 @@ def _only(sources: str | None) -> list[str] | None:
 
 
 def _progress(stage: str, source_id: str, counts: dict[str, object]) -> None:
-    if stage == "parsed":
+    if stage == "fetched":  # a live crawl of one source ended
+        colour = "green" if counts["status"] == "ok" else "red"
+        err.print(f"  fetched [bold]{source_id}[/]: {counts['pages']} pages, {counts['errors']} errors -> "
+                  f"[{colour}]{counts['status']}[/]")
+    elif stage == "parsed":
         colour = {"ok": "green", "partial": "yellow", "failed": "red"}.get(str(counts["health"]), "white")
         err.print(
             f"  parsed [bold]{source_id}[/]: {counts['pages']} pages, {counts['items']} items, "
@@ -132,9 +136,11 @@ def run_cmd(
         registry = load_sources(sources_file)
         overrides = parse_url_overrides(source_url or [])
         settings = parse_setting_pairs(crawl_setting or [])
-        summary = run(resolve_data_dir(data_dir), registry, live=live or bool(overrides), only=_only(sources),
-                      url_overrides=overrides, do_export=not no_export, progress=_progress,
-                      crawl_settings=settings)
+        # a spinner on stderr (only on a terminal) while the per-source lines of _progress scroll above it
+        with err.status("crawling sources..." if live or overrides else "loading crawls..."):
+            summary = run(resolve_data_dir(data_dir), registry, live=live or bool(overrides), only=_only(sources),
+                          url_overrides=overrides, do_export=not no_export, progress=_progress,
+                          crawl_settings=settings)
     except (ConfigError, RunError, WarehouseLocked, ExportError, ValueError) as e:
         _fail(str(e))
     print_summary(summary)
@@ -189,7 +195,7 @@ def export_cmd(
     as_of: Annotated[Optional[str], typer.Option("--as-of", help="YYYY-MM-DD (end of that day, UTC); default: the newest crawl.")] = None,
     out: Annotated[Optional[Path], typer.Option("--out", help="Export folder [default: DATA_DIR/exports].")] = None,
 ) -> None:
-    """Write models and offers (parquet + JSON, JSON Schema, manifest) as of a date."""
+    """Write the comparison datasets (parquet + JSON, JSON Schema, manifest) as of a date."""
     try:
         when = date.fromisoformat(as_of) if as_of else None
     except ValueError:

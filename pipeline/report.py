@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
@@ -99,6 +100,10 @@ CURRENT_CONFLICTS_SQL = """
 SELECT entity, model_id, provider_id, provider_model_id, variant, field,
        chosen_value, chosen_source, rule, severity, CAST(claims AS VARCHAR) AS claims, found_in_crawl
 FROM conflicts
+"""
+
+CRAWLS_ON_DAY_SQL = """
+SELECT crawl_id FROM crawls WHERE CAST(started_at AS DATE) = $day ORDER BY started_at, crawl_id
 """
 
 OfferKey = tuple[str, str, str, str]  # model_id, provider_id, provider_model_id, variant
@@ -205,6 +210,11 @@ def changes_in_crawls(con: duckdb.DuckDBPyConnection, crawl_ids: Sequence[str]) 
     for r in _rows(con, NEW_CONFLICTS_SQL, params):
         out.new_conflicts.append(_conflict(r, r["crawl_id"]))
     return out
+
+
+def crawls_on(con: duckdb.DuckDBPyConnection, day: date) -> list[str]:
+    """The crawls loaded with a start on ``day`` (UTC)."""
+    return [r["crawl_id"] for r in _rows(con, CRAWLS_ON_DAY_SQL, {"day": day})]
 
 
 @dataclass

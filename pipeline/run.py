@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -80,13 +81,26 @@ def crawl(
     parallel: int = 2,
     settings: dict[str, str] | None = None,
     timeout_s: float = 600,
+    progress: ProgressFn | None = None,
 ) -> tuple[str, list[FetchInfo]]:
-    """Fetch ``sources`` now into a new crawl of the raw archive (each source in a subprocess)."""
+    """Fetch ``sources`` now into a new crawl of the raw archive (each source in a subprocess).
+
+    ``progress("fetched", source_id, {"status", "pages", "errors"})`` is called as each source ends.
+    """
     from spiders.runner import crawl_sources  # imports no Scrapy itself: crawls run in subprocesses
 
     crawl_id = crawl_id or new_crawl_id()
     archive.start_crawl(crawl_id, datetime.now(UTC), mode="live")
-    fetches = crawl_sources(sources, archive.root, crawl_id, parallel=parallel, settings=settings, timeout_s=timeout_s)
+
+    def one(source: SourceConfig) -> FetchInfo:
+        # one source per call, so that progress is reported as each crawl ends, not when all have
+        (fetch,) = crawl_sources([source], archive.root, crawl_id, settings=settings, timeout_s=timeout_s)
+        if progress:
+            progress("fetched", source.id, {"status": fetch.status, "pages": fetch.pages, "errors": len(fetch.errors)})
+        return fetch
+
+    with ThreadPoolExecutor(max_workers=max(1, min(parallel, len(sources) or 1))) as pool:
+        fetches = list(pool.map(one, sources))
     return crawl_id, fetches
 
 
@@ -117,7 +131,7 @@ def run(
     try:
         if live:
             sources = select_sources(registry, only, url_overrides)
-            _, summary.fetches = crawl(archive, sources, settings=crawl_settings)
+            _, summary.fetches = crawl(archive, sources, settings=crawl_settings, progress=progress)
         else:
             summary.imported = [c.crawl_id for c in replay_recorded(archive, recorded_dir)]
         _process(con, archive, registry, summary, rebuild=False, do_export=do_export, progress=progress)
