@@ -1,0 +1,96 @@
+"""Golden fixture tests of the artificial_analysis parser (tests/fixtures/parse/artificial-analysis/)."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from pipeline.parse import parse_page
+from tests.parse_helpers import (
+    FIXTURES, _registry, case_dirs, case_params, check_items, check_problems, expected, load_page, obs_key, run_case,
+)
+
+SOURCE = "artificial-analysis"
+CASES = FIXTURES / SOURCE
+
+
+# The shared helpers key an observation without its benchmark_id: these add it.
+def bkey(o) -> tuple[str, ...]:
+    d = o if isinstance(o, dict) else o.model_dump()
+    return (*obs_key(d), d.get("benchmark_id") or "")
+
+
+def bparams() -> list:
+    return [pytest.param(d, e, id=f"{d.name}/{e['model_id']}[{e.get('benchmark_id')}].{e['field']}")
+            for d in case_dirs(SOURCE) for e in expected(d)["observations"]]
+
+
+@pytest.mark.parametrize(("case_dir", "exp"), bparams())
+def test_observation(case_dir, exp):
+    found = [o for o in run_case(case_dir).observations if bkey(o) == bkey(exp)]
+    assert len(found) == 1, (found, [str(p) for p in run_case(case_dir).problems])
+    obs = found[0]
+    assert (obs.status, obs.value, obs.raw) == (exp["status"], exp["value"], exp["raw"])
+    assert (obs.source_id, obs.url) == (SOURCE, load_page(case_dir).url)
+
+
+@pytest.mark.parametrize("case_dir", case_params(SOURCE))
+def test_no_unexpected_observations(case_dir):
+    want = {bkey(e) for e in expected(case_dir)["observations"]}
+    got = [bkey(o) for o in run_case(case_dir).observations]
+    assert [k for k in got if k not in want] == []
+    assert len(got) == len(set(got))
+
+
+@pytest.mark.parametrize("case_dir", case_params(SOURCE))
+def test_problems(case_dir):
+    check_problems(case_dir)
+
+
+@pytest.mark.parametrize("case_dir", case_params(SOURCE))
+def test_items(case_dir):
+    check_items(case_dir)
+
+
+# --- the quirks, spelled out -----------------------------------------------------------------------
+
+
+def scores(case: str) -> dict[tuple[str, str], str]:
+    return {(o.model_id, o.benchmark_id): o.value for o in run_case(CASES / case).observations if o.field == "score"}
+
+
+def test_fractions_become_percent_exactly():
+    got = scores("models")
+    assert got[("openai/o3-mini", "mmlu-pro")] == "79.1" and got[("openai/o3-mini", "gpqa")] == "79.7"
+    assert Decimal(got[("meta/llama-3.2-1b-instruct", "mmlu-pro")]) == Decimal("20.0")
+    assert got[("meta/llama-3.2-1b-instruct", "gpqa")] == "25.6"
+
+
+def test_a_null_evaluation_states_nothing():
+    """o4-mini's gpqa is null: no observation at all (not an 'unknown' score)."""
+    assert ("openai/o4-mini", "mmlu-pro") in scores("models")
+    assert not [o for o in run_case(CASES / "models").observations
+                if o.model_id == "openai/o4-mini" and o.benchmark_id == "gpqa"]
+
+
+def test_unmapped_slugs_are_skipped_never_guessed():
+    result = run_case(CASES / "models")
+    assert "openai/o3-mini-high" not in {o.model_id for o in result.observations}
+    skipped = [p.message for p in result.problems if "not mapped" in p.message]
+    assert len(skipped) == 3 and any(m.startswith("o3-mini-high") for m in skipped)
+
+
+def test_pricing_is_not_read_and_only_benchmarks_are_observed():
+    assert {o.entity for o in run_case(CASES / "models").observations} == {"benchmark"}
+
+
+def test_without_the_slug_map_the_page_is_unusable():
+    source = _registry().get(SOURCE)
+    bare = source.model_copy(update={"options": {}})
+    (problem,) = parse_page(load_page(CASES / "models"), bare).problems
+    assert problem.severity == "error" and "options.models" in problem.message
+
+
+def test_every_mapped_slug_names_a_canonical_model():
+    for slug, model_id in _registry().get(SOURCE).options["models"].items():
+        assert model_id.count("/") == 1 and model_id == model_id.lower(), slug

@@ -1,0 +1,100 @@
+"""Golden fixture tests of the bfcl parser (tests/fixtures/parse/bfcl/)."""
+from __future__ import annotations
+
+import pytest
+
+from tests.parse_helpers import (
+    FIXTURES, case_dirs, case_params, check_items, check_problems, expected, load_page, obs_key, run_case,
+)
+
+SOURCE = "bfcl"
+CASES = FIXTURES / SOURCE
+
+
+# The shared helpers key an observation without its benchmark_id: these add it.
+def bkey(o) -> tuple[str, ...]:
+    d = o if isinstance(o, dict) else o.model_dump()
+    return (*obs_key(d), d.get("benchmark_id") or "")
+
+
+def bparams() -> list:
+    return [pytest.param(d, e, id=f"{d.name}/{e['model_id']}[{e.get('benchmark_id')}].{e['field']}")
+            for d in case_dirs(SOURCE) for e in expected(d)["observations"]]
+
+
+@pytest.mark.parametrize(("case_dir", "exp"), bparams())
+def test_observation(case_dir, exp):
+    found = [o for o in run_case(case_dir).observations if bkey(o) == bkey(exp)]
+    assert len(found) == 1, (found, [str(p) for p in run_case(case_dir).problems])
+    obs = found[0]
+    assert (obs.status, obs.value, obs.raw) == (exp["status"], exp["value"], exp["raw"])
+    assert (obs.source_id, obs.url) == (SOURCE, load_page(case_dir).url)
+
+
+@pytest.mark.parametrize("case_dir", case_params(SOURCE))
+def test_no_unexpected_observations(case_dir):
+    want = {bkey(e) for e in expected(case_dir)["observations"]}
+    got = [bkey(o) for o in run_case(case_dir).observations]
+    assert [k for k in got if k not in want] == []
+    assert len(got) == len(set(got))
+
+
+@pytest.mark.parametrize("case_dir", case_params(SOURCE))
+def test_problems(case_dir):
+    check_problems(case_dir)
+
+
+@pytest.mark.parametrize("case_dir", case_params(SOURCE))
+def test_items(case_dir):
+    check_items(case_dir)
+
+
+# --- the quirks, spelled out -----------------------------------------------------------------------
+
+
+def scores(case: str) -> dict[str, str]:
+    return {o.model_id: o.value for o in run_case(CASES / case).observations if o.field == "score"}
+
+
+def test_mode_suffix_is_stripped_and_the_name_goes_through_identity():
+    got = scores("overall")
+    assert got["meta/llama-3.2-1b-instruct"] == "10.8"
+    assert got["openai/o4-mini"] == "53.2"  # "o4-mini-2025-04-16 (FC)": dated snapshot, FC mode
+
+
+def test_fc_row_is_preferred_over_a_better_scored_prompt_row():
+    """o4-mini's Prompt row (58.35%) ranks above its FC row (53.2%): FC is read, not the best score."""
+    assert scores("overall")["openai/o4-mini"] == "53.2"
+    assert scores("overall")["openai/gpt-4o"] == "74.31"
+
+
+def test_a_model_with_only_a_prompt_row_is_read():
+    assert scores("overall")["qwen/qwen2.5-72b-instruct"] == "62.79"
+
+
+def test_every_observation_is_of_benchmark_bfcl():
+    assert {(o.entity, o.benchmark_id) for o in run_case(CASES / "overall").observations} == {("benchmark", "bfcl")}
+
+
+def test_layout_change_makes_the_page_unusable():
+    (problem,) = run_case(CASES / "layout_changed").problems
+    assert problem.severity == "error" and "page unusable" in problem.message
+
+
+def test_problems_name_the_line_of_the_file_even_after_blank_lines(tmp_path):
+    """Blank lines are skipped but still counted: line 4 below is the short row."""
+    import hashlib
+
+    from pipeline.parse import parse_page
+    from tests.parse_helpers import FETCHED_AT, _registry
+    from pipeline.models import RawPage
+
+    body = b"Rank,Overall Acc,Model,Organization\n1,53.2%,o4-mini-2025-04-16 (FC),OpenAI\n\n2,10.8%\n"
+    (tmp_path / "body.csv").write_bytes(body)
+    page = RawPage(source_id=SOURCE, url="https://gorilla.cs.berkeley.edu/data_overall.csv", status=200, headers={},
+                   fetched_at=FETCHED_AT, sha256=hashlib.sha256(body).hexdigest(), body_file="body.csv",
+                   base_dir=tmp_path)
+    result = parse_page(page, _registry().get(SOURCE))
+    assert [o.value for o in result.observations if o.field == "score"] == ["53.2"]
+    (problem,) = result.problems
+    assert problem.severity == "error" and problem.message.startswith("line 4: 2 cells")
