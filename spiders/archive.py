@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import re
 from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import UTC, datetime
@@ -190,6 +191,23 @@ class ArchiveSpider(Spider):
         self.source: SourceConfig = source
         self.recorder = recorder
         self.start_urls = list(source.start_urls)
+        self.secret_headers = self._secret_headers(source)
+
+    def _secret_headers(self, source: SourceConfig) -> dict[str, str]:
+        """``options.headers_from_env: {Header: ENV_VAR}``: API keys sent with every request.
+
+        Keys come from the environment, never from configuration, and request headers are not
+        archived (only responses are), so a key never lands in the raw archive.
+        """
+        out: dict[str, str] = {}
+        for header, var in dict(source.options.get("headers_from_env") or {}).items():
+            value = os.environ.get(str(var))
+            if value:
+                out[str(header)] = value
+            else:
+                self.logger.warning("%s: %s is not set; requests go without the %s header",
+                                    source.id, var, header)
+        return out
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> ArchiveSpider:
@@ -205,6 +223,8 @@ class ArchiveSpider(Spider):
         if start:
             meta[START_URL] = url
             kwargs.setdefault("dont_filter", True)
+        if self.secret_headers:
+            kwargs["headers"] = {**self.secret_headers, **dict(kwargs.get("headers") or {})}
         return Request(url, callback=callback or self.parse, errback=self.on_error, meta=meta, **kwargs)
 
     def start_requests_for(self, url: str) -> Iterator[Request]:

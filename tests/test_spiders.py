@@ -408,3 +408,17 @@ def test_bundled_recorded_crawl_is_fetched_again_by_the_configured_spider(tmp_pa
         assert (fetched[path].status, fetched[path].sha256) == (page.status, page.sha256), path
     extra = {path: p.status for path, p in fetched.items() if path not in recorded}
     assert set(extra.values()) <= {404}, extra  # only links the recording does not hold
+
+
+def test_api_keys_come_from_the_environment_and_are_not_archived(tmp_path, monkeypatch):
+    routes = {"/data": (200, {"Content-Type": "application/json"}, b'{"data": []}')}
+    monkeypatch.setenv("LEDGER_TEST_API_KEY", "s3cret-key")
+    with serve(routes) as base:
+        src = make_source("page", [base.url("/data")], headers_from_env={"x-api-key": "LEDGER_TEST_API_KEY"})
+        info, pages, _ = crawl(src, tmp_path)
+        seen = [r for r in base.requests if r.path == "/data"]
+    assert info.status == "ok" and [p.status for p in pages] == [200]
+    # HTTP header names are case-insensitive (Scrapy sends "X-Api-Key").
+    assert [{k.lower(): v for k, v in r.headers.items()}.get("x-api-key") for r in seen] == ["s3cret-key"]
+    stored = b"".join(f.read_bytes() for f in (tmp_path / CRAWL).rglob("*") if f.is_file())
+    assert b"s3cret-key" not in stored
