@@ -50,8 +50,22 @@ class CrawlReport:
 ProgressFn = Callable[[str, str, dict[str, object]], None]  # (stage, source_id, counts)
 
 
-def judge_health(fetch: FetchInfo, pages: int, result: ParseResult) -> tuple[SourceHealth, str | None]:
-    """ok: everything parsed; partial: some pages or values were bad; failed: nothing usable."""
+# A source whose item count falls below this share of its last healthy crawl is judged partial:
+# a page that silently lost most of its table must not retire the offers it no longer shows.
+COLLAPSE_SHARE = 0.5
+COLLAPSE_MIN_ITEMS = 10  # below this, a small source's normal churn is not a collapse
+
+PREVIOUS_HEALTHY_ITEMS = """
+    SELECT cs.items FROM crawl_sources cs JOIN crawls c USING (crawl_id)
+    WHERE cs.source_id = ? AND cs.health = 'ok' AND c.started_at < ?
+    ORDER BY c.started_at DESC LIMIT 1
+"""
+
+
+def judge_health(fetch: FetchInfo, pages: int, result: ParseResult,
+                 previous_items: int | None = None) -> tuple[SourceHealth, str | None]:
+    """ok: everything parsed; partial: some pages or values were bad, or far fewer items than the
+    last healthy crawl; failed: nothing usable."""
     errors = [p for p in result.problems if p.severity == "error"]
     if fetch.status == "failed" and not result.observations:
         return "failed", "; ".join(fetch.errors) or "fetch failed"
@@ -62,6 +76,10 @@ def judge_health(fetch: FetchInfo, pages: int, result: ParseResult) -> tuple[Sou
         first = str(errors[0]) if errors else fetch.errors[0]
         n = len(errors) + len(fetch.errors)
         return "partial", f"{n} problem(s), first: {first}"
+    if (previous_items is not None and previous_items >= COLLAPSE_MIN_ITEMS
+            and result.items < previous_items * COLLAPSE_SHARE):
+        return "partial", (f"{result.items} items where the last healthy crawl had {previous_items}: "
+                           "kept as partial, nothing retired")
     return "ok", None
 
 
@@ -133,7 +151,8 @@ def process_crawl(
             log.warning("crawl %s holds source %s, which is not configured: skipped", crawl.crawl_id, fetch.source_id)
             continue
         pages, result = parse_source(archive, crawl, fetch, source)
-        health, reason = judge_health(fetch, len(pages), result)
+        prev = con.execute(PREVIOUS_HEALTHY_ITEMS, [source.id, crawl.started_at]).fetchall()  # fetchone leaves the result open (DuckDB 2.0)
+        health, reason = judge_health(fetch, len(pages), result, prev[0][0] if prev else None)
         errors = [p for p in result.problems if p.severity == "error"]
         skipped = sum(1 for p in result.problems if p.severity == "skip")
         for p in errors[:20]:

@@ -120,3 +120,22 @@ def test_a_healthy_crawl_that_stops_listing_an_offer_retires_it(tmp_path, archiv
                             ORDER BY ALL""", [MISTRAL_7B]).fetchall()
     assert closed == [("cloudflare-workers-ai", MISTRAL_CF, "day2"),
                       ("openrouter", "mistralai/mistral-7b-instruct-v0.1", None)]
+
+
+def test_a_source_that_collapses_to_a_few_rows_is_partial_and_retires_nothing(tmp_path, archive):
+    import json
+
+    from tests.crawl_helpers import page_body
+
+    con, _ = load(tmp_path, archive)
+    before = snapshot(con)
+    day2 = copy_crawl(newest_recorded(), archive.root, "day2", DAY2)
+    body = page_body(day2 / "litellm", "model_prices")
+    entries = json.loads(body.read_text())
+    kept = dict(list(entries.items())[:3])  # a changed export that silently lost most entries
+    replace_body(day2 / "litellm", "model_prices", json.dumps(kept).encode())
+    (report,) = process_pending(con, archive, load_sources(), "run-2")
+    lite = health(report, "litellm")
+    assert lite.health == "partial"
+    assert "where the last healthy crawl had" in lite.reason
+    assert snapshot(con) == before  # a partial source retires nothing
