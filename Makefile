@@ -21,5 +21,18 @@ run: setup
 test: setup
 	$(PY) -m pytest -q
 
+## make bench: llm-ledger's versioned load against dlt's scd2 merge on a synthetic catalog (~2-3 min);
+## prints one JSON line and writes bench/results.json. dlt is installed only here, through the bench extra.
+.PHONY: bench
+BENCH_STAMP := $(VENV)/.bench-installed
+
+$(BENCH_STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[bench]'
+	@touch $(BENCH_STAMP)
+
+bench: $(BENCH_STAMP)
+	$(PY) bench/bench_load.py --out bench/results.json
+
 clean:
 	rm -rf data .pytest_cache .hypothesis
