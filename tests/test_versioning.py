@@ -218,3 +218,23 @@ def test_benchmark_scores_follow_their_own_policy(con):
     # while for a model field the default order puts the creator first
     load(con, "c2", 2, [obs("card", "license", "MIT"), obs("lab", "license", "Apache 2.0")])
     assert current_model(con, "license") == [("MIT",)]
+
+
+def test_hashes_from_another_duckdb_version_are_recomputed_not_turned_into_versions(con):
+    from pipeline.reconcile import HASH_TAG
+
+    offer = [obs("cf", "input_usd_per_mtok", "0.027", entity="offer", provider="cloudflare-workers-ai", pmid="@cf/x"),
+             obs("card", "context_window", "131072"),
+             obs("lab", "score", "20.0", entity="benchmark", benchmark="mmlu-pro")]
+    _, v1 = load(con, "c1", 1, offer)
+    assert (v1.models_opened, v1.offers_opened, v1.benchmarks_opened) == (1, 1, 1)
+    # As if an older DuckDB had computed them: hash() is only stable within one version.
+    for table in ("model_versions", "offer_versions", "benchmark_versions"):
+        con.execute(f"UPDATE {table} SET row_hash = 'duckdb-0.0.1:' || row_hash")
+    _, v2 = load(con, "c2", 2, offer)
+    assert (v2.models_opened, v2.models_closed, v2.offers_opened, v2.offers_closed,
+            v2.benchmarks_opened, v2.benchmarks_closed) == (0, 0, 0, 0, 0, 0)
+    tags = con.execute("""SELECT DISTINCT split_part(row_hash, ':', 1) || ':' FROM (
+        SELECT row_hash FROM model_versions UNION ALL SELECT row_hash FROM offer_versions
+        UNION ALL SELECT row_hash FROM benchmark_versions)""").fetchall()
+    assert tags == [(HASH_TAG,)]

@@ -38,19 +38,19 @@ def apply_versions(con: duckdb.DuckDBPyConnection, crawl_id: str, ts: datetime) 
     """Run the SCD2 statements against stage_models / stage_offers (built by reconcile)."""
     params = {"ts": ts, "crawl_id": crawl_id}
     for statement in _statements(sql_text("scd2.sql")):
-        con.execute(statement, params)
+        con.execute(statement, params if "$" in statement else None)
 
-    def count(sql: str) -> int:
-        row = con.execute(sql, [crawl_id]).fetchone()
-        return int(row[0]) if row else 0
+    def count(entity: str, column: str) -> int:
+        # From the diff, not by scanning the whole history for this crawl's id.
+        return int(con.execute(f"SELECT count(*) FROM diff_{entity} WHERE {column} IS NOT NULL").fetchall()[0][0])
 
     return VersionStats(
-        models_opened=count("SELECT count(*) FROM model_versions WHERE opened_by = ?"),
-        models_closed=count("SELECT count(*) FROM model_versions WHERE closed_by = ?"),
-        offers_opened=count("SELECT count(*) FROM offer_versions WHERE opened_by = ?"),
-        offers_closed=count("SELECT count(*) FROM offer_versions WHERE closed_by = ?"),
-        benchmarks_opened=count("SELECT count(*) FROM benchmark_versions WHERE opened_by = ?"),
-        benchmarks_closed=count("SELECT count(*) FROM benchmark_versions WHERE closed_by = ?"),
+        models_opened=count("model", "new_hash"),
+        models_closed=count("model", "old_hash"),
+        offers_opened=count("offer", "new_hash"),
+        offers_closed=count("offer", "old_hash"),
+        benchmarks_opened=count("benchmark", "new_hash"),
+        benchmarks_closed=count("benchmark", "old_hash"),
     )
 
 
