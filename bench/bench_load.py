@@ -314,6 +314,7 @@ class Bench:
     workdir: Path
     dlt_input: str = "arrow"
     with_dlt: bool = True  # False: the ledger half only (tests/test_bench.py, --ledger-only)
+    pairs_models: int = 2_000  # models in the comparisons.parquet export measurement
     ledger_db: Path | None = None
     dlt_db: Path | None = None
     expected: pa.Table | None = None  # the generator's own snapshot of the as-of day
@@ -510,9 +511,77 @@ def check_exact(b: Bench) -> dict[str, object]:
 
 
 Measurement = Callable[[Bench], dict[str, object]]
-MEASUREMENTS: list[Measurement] = [measure_loads, measure_asof, check_exact]
+def _pairs_warehouse(db: Path, n_models: int, seed: int) -> None:
+    """A warehouse of n_models models, each with 1-5 offers among 20 providers, all open."""
+    rng = random.Random(seed)
+    con = connect(db)
+    try:
+        ts = datetime(2026, 6, 1, 6, tzinfo=UTC)
+        models = {"model_id": [], "name": [], "context_window": [], "supports_reasoning": [],
+                  "supports_vision": [], "open_weights": []}
+        offers = {k: [] for k in ("model_id", "provider_id", "provider_model_id", "variant",
+                                  "input_usd_per_mtok", "output_usd_per_mtok")}
+        for i in range(n_models):
+            mid = f"creator{i % 50}/model-{i:05d}"
+            models["model_id"].append(mid)
+            models["name"].append(f"Model {i}")
+            models["context_window"].append(rng.choice([8192, 32768, 131072, 200000, 1047576]))
+            models["supports_reasoning"].append(rng.choice([True, False, None]))
+            models["supports_vision"].append(rng.choice([True, False, None]))
+            models["open_weights"].append(rng.random() < 0.5)
+            for p in rng.sample(range(20), rng.randint(1, 5)):
+                offers["model_id"].append(mid)
+                offers["provider_id"].append(f"provider-{p:02d}")
+                offers["provider_model_id"].append(mid)
+                offers["variant"].append("")
+                cents = rng.randint(1, 2000)
+                offers["input_usd_per_mtok"].append(Decimal(cents) / 1000)
+                offers["output_usd_per_mtok"].append(Decimal(cents * rng.randint(1, 5)) / 1000)
+        for table, cols in (("model_versions", models), ("offer_versions", offers)):
+            n = len(cols["model_id"])
+            data = pa.table({**cols, "row_hash": ["bench"] * n, "valid_from": [ts] * n, "opened_by": ["bench"] * n})
+            con.register("src", data)
+            con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM src")
+            con.unregister("src")
+        con.execute("INSERT INTO providers SELECT 'provider-' || lpad(i::VARCHAR, 2, '0'), 'Provider ' || i FROM range(20) t(i)")
+    finally:
+        con.close()
+
+
+def measure_pairs_export(b: Bench) -> dict[str, object]:
+    """Time what `llm-ledger export` does for comparisons.parquet: the sides as of a date, every
+    pair, the figures set-wise in DuckDB, written as zstd parquet (the export's own functions)."""
+    from datetime import date
+
+    from pipeline import compare
+    from pipeline.export import _copy
+
+    db = b.workdir / "pairs.duckdb"
+    _pairs_warehouse(db, b.pairs_models, b.scale.seed)
+    con = connect(db)
+    try:
+        out = b.workdir / "comparisons.parquet"
+        t0 = time.perf_counter()
+        columns = compare.prepare(con, date(2026, 6, 2), compare.load_comparison_config())
+        con.execute(compare.ALL_PAIRS_SQL)
+        _copy(con, compare.pairs_sql(columns), out)
+        took = time.perf_counter() - t0
+        rows = con.execute(f"SELECT count(*) FROM read_parquet('{out}')").fetchall()[0][0]
+    finally:
+        con.close()
+    expected = b.pairs_models * (b.pairs_models - 1) // 2
+    if rows != expected:  # every pair, once
+        raise AssertionError(f"comparisons.parquet has {rows} rows, expected {expected}")
+    b.notes["pairs"] = rows
+    b.notes["pairs_parquet_mb"] = round(out.stat().st_size / 1_000_000, 1)
+    log(f"pairs export: {rows} pairs of {b.pairs_models} models in {took:.1f} s")
+    return {"pairs_export_s": round(took, 2)}
+
+
+MEASUREMENTS: list[Measurement] = [measure_loads, measure_asof, check_exact, measure_pairs_export]
 # The final JSON line, in this order (the keys issue 4 asks for; asof_ms is the as-of rebuild)
-KEYS = ["ledger_s_per_day", "dlt_s_per_day", "speedup_vs_dlt", "ledger_db_mb", "dlt_db_mb", "asof_ms", "exact"]
+KEYS = ["ledger_s_per_day", "dlt_s_per_day", "speedup_vs_dlt", "ledger_db_mb", "dlt_db_mb", "asof_ms", "exact",
+        "pairs_export_s"]
 
 
 def run(b: Bench) -> dict[str, object]:
@@ -544,6 +613,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--dlt-input", choices=["arrow", "dicts"], default="arrow",
                     help="what dlt is fed: Arrow tables with a row hash column, or Python dicts it hashes")
     ap.add_argument("--ledger-only", action="store_true", help="skip dlt (no comparison figures)")
+    ap.add_argument("--pairs-models", type=int, default=2_000,
+                    help="models in the comparisons.parquet export measurement (issue 5: 2,000, ~2M pairs)")
     ap.add_argument("--keep", type=Path, help="write the databases here and keep them (default: a temp dir)")
     ap.add_argument("--out", type=Path, help="also write the figures, the scale and the notes to this JSON file")
     args = ap.parse_args(argv)
@@ -558,7 +629,8 @@ def main(argv: list[str] | None = None) -> int:
         workdir.mkdir(parents=True)
     log(f"bench: {scale.models} models x {scale.providers} providers, {scale.days} days, in {workdir}")
     try:
-        b = Bench(scale=scale, workdir=workdir, dlt_input=args.dlt_input, with_dlt=not args.ledger_only)
+        b = Bench(scale=scale, workdir=workdir, dlt_input=args.dlt_input, with_dlt=not args.ledger_only,
+                  pairs_models=args.pairs_models)
         figures = run(b)
         took = round(time.perf_counter() - started, 1)
         log("notes: " + json.dumps(b.notes, default=str))
