@@ -203,7 +203,8 @@ def test_recorded_vercel_route_of_llama_1b_instruct_is_not_cheaper_than_cloudfla
 
 # --- a real copy of the catalog, outside the repo (local smoke test) ------------------------------
 
-REAL = Path("/work/shared/real/models-dev-api-2026-07-02.json")
+# ../shared/real beside the repo: present on the team's machines, absent elsewhere
+REAL = Path(__file__).resolve().parents[2] / "shared" / "real" / "models-dev-api-2026-07-02.json"
 
 
 @lru_cache(maxsize=None)

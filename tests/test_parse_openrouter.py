@@ -1,6 +1,9 @@
 """Golden fixture tests of the openrouter parser (tests/fixtures/parse/openrouter/, see tests/parse_helpers.py)."""
 from __future__ import annotations
 
+from decimal import Decimal
+from pathlib import Path
+
 import pytest
 
 from tests.parse_helpers import (
@@ -123,3 +126,35 @@ def test_every_mapped_upstream_is_a_configured_provider():
     registry = _registry()
     mapped = set(registry.get(SOURCE).options["upstream_providers"].values())
     assert mapped <= set(registry.providers), mapped - set(registry.providers)
+
+
+# --- a real response of the models API, outside the repo (local smoke test) -----------------------
+
+# ../shared/real beside the repo: present on the team's machines, absent elsewhere
+REAL_MODELS = Path(__file__).resolve().parents[2] / "shared" / "real" / "openrouter-api-v1-models-2026-05.json"
+
+
+@pytest.mark.skipif(not REAL_MODELS.exists(),
+                    reason=f"{REAL_MODELS} (a real OpenRouter models API response, outside the repo) is absent")
+def test_real_models_api_smoke():
+    import hashlib
+    from datetime import UTC, datetime
+
+    from pipeline.config import load_sources
+    from pipeline.models import RawPage
+    from pipeline.parse import parse_page
+
+    page = RawPage(source_id="openrouter", url="https://openrouter.ai/api/v1/models", status=200,
+                   fetched_at=datetime(2026, 5, 1, tzinfo=UTC),
+                   sha256=hashlib.sha256(REAL_MODELS.read_bytes()).hexdigest(),
+                   body_file=REAL_MODELS.name, base_dir=REAL_MODELS.parent)
+    result = parse_page(page, load_sources().get("openrouter"))
+    assert result.items >= 350  # 364 models in the copy
+    assert not [p for p in result.problems if "page unusable" in p.message]
+    o3 = {o.field: (o.status, o.value) for o in result.observations
+          if o.entity == "offer" and o.provider_id == "openrouter" and o.provider_model_id == "openai/o3-mini"}
+    assert o3["input_usd_per_mtok"] == ("known", "1.1") and o3["output_usd_per_mtok"] == ("known", "4.4")
+    assert o3["context_window"] == ("known", "200000")  # OpenRouter's serving limit, on its offer
+    # dynamic prices ("-1") are counted skips, never a negative price
+    assert all(Decimal(o.value) >= 0 for o in result.observations
+               if o.field.endswith("_usd_per_mtok") and o.status == "known")
