@@ -226,14 +226,27 @@ def sources_cmd(data_dir: DataDirOpt = None, sources_file: SourcesFileOpt = None
             con.close()
         except WarehouseLocked as e:
             err.print(f"[yellow]{e}; showing configuration only[/]")
-    table = Table()
-    for col in ("id", "kind", "authority", "urls", "last crawl", "health", "pages", "items", "obs", "errors", "skipped", "reason"):
-        table.add_column(col, overflow="fold")
+    # Fits 80 columns (kind, authority and start URLs are in sources.yaml); reasons under the table.
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+    for col in ("source", "crawled", "health"):
+        table.add_column(col, no_wrap=True)
+    for col in ("pages", "items", "obs", "err", "skip"):
+        table.add_column(col, justify="right", no_wrap=True)
+    reasons: list[str] = []
     for s in registry.sources:
         st = status.get(s.id)
-        cells = [str(x) if x is not None else "" for x in st] if st else ["never", "", "", "", "", "", "", ""]
-        table.add_row(s.id, s.kind, s.authority, "\n".join(s.start_urls), *cells)
+        if st:
+            crawl_id, health, pages, items, obs, errors, skipped, reason = st
+            crawled = f"{crawl_id[:4]}-{crawl_id[4:6]}-{crawl_id[6:8]}"
+            table.add_row(s.id, crawled, health,
+                          *(str(x) for x in (pages, items, obs, errors, skipped)))
+            if reason:
+                reasons.append(f"{s.id}: {reason}")
+        else:
+            table.add_row(s.id, "never", "", "", "", "", "", "")
     console.print(table)
+    for line in reasons:
+        console.print(line, soft_wrap=True)
 
 
 def _read_only(data_dir: Path | None):
