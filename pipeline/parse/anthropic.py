@@ -37,16 +37,18 @@ with "Base Input Tokens" and "Output Tokens" columns) is unusable: PageLayoutErr
 from __future__ import annotations
 
 import re
-from typing import Any, Callable
 from urllib.parse import urlsplit
-
-from pydantic import ValidationError
 
 from pipeline import normalize
 from pipeline.config import SourceConfig
-from pipeline.fields import Entity
 from pipeline.identity import IdentityError, creator_name, resolve
-from pipeline.models import Observation, PageLayoutError, ParseResult, Problem, RawPage
+from pipeline.models import PageLayoutError, ParseResult, Problem, RawPage
+from pipeline.parse.collect import PageOut as _Out
+from pipeline.parse.collect import const as _const
+from pipeline.parse.collect import partial_date as _partial_date
+from pipeline.parse.collect import price as _price
+from pipeline.parse.collect import text as _text
+from pipeline.parse.collect import tokens as _tokens
 
 PROVIDER_ID = "anthropic"
 
@@ -65,62 +67,6 @@ YES_NO = {"yes": "true", "no": "false"}
 
 _NAME = re.compile(r"^Claude (?P<family>Opus|Sonnet|Haiku) (?P<major>\d+)(?:\.(?P<minor>\d+))?$", re.I)
 _NAMES_IN_TEXT = re.compile(r"Claude (?:Opus|Sonnet|Haiku) \d+(?:\.\d+)?(?![\d.]*\d)")
-
-
-class _Out:
-    def __init__(self, page: RawPage, source: SourceConfig) -> None:
-        self.page = page
-        self.source = source
-        self.result = ParseResult()
-
-    def problem(self, message: str, field: str | None = None, severity: str = "error") -> None:
-        self.result.problems.append(Problem(
-            source_id=self.source.id, url=self.page.url, field=field, message=message,
-            severity=severity,  # type: ignore[arg-type]
-        ))
-
-    def add(self, entity: Entity, model_id: str, field: str, raw: str | None, convert: Callable[[Any], str], *,
-            who: str, offer: tuple[str, str, str] | None = None) -> bool:
-        provider_id, provider_model_id, variant = offer or (None, None, "")
-        try:
-            if raw is not None and normalize.is_unknown(raw):
-                obs = Observation(source_id=self.source.id, url=self.page.url, entity=entity, model_id=model_id,
-                                  provider_id=provider_id, provider_model_id=provider_model_id, variant=variant,
-                                  field=field, raw=raw, status="unknown")
-            else:
-                obs = Observation(source_id=self.source.id, url=self.page.url, entity=entity, model_id=model_id,
-                                  provider_id=provider_id, provider_model_id=provider_model_id, variant=variant,
-                                  field=field, raw=raw, value=convert(raw))
-        except (ValueError, TypeError, ValidationError) as e:
-            msg = "; ".join(x["msg"] for x in e.errors()) if isinstance(e, ValidationError) else str(e)
-            self.problem(f"{who}: cannot read {field} from {raw!r}: {msg}", field=field)
-            return False
-        self.result.observations.append(obs)
-        return True
-
-
-# --- converters ---------------------------------------------------------------------------------
-
-def _price(raw: str) -> str:
-    return normalize.decimal_text(normalize.parse_price_text(raw))
-
-
-def _tokens(raw: str) -> str:
-    return str(normalize.parse_tokens(raw))
-
-
-def _partial_date(raw: str) -> str:
-    return normalize.parse_partial_date(raw)
-
-
-def _text(raw: str) -> str:
-    if not raw or not raw.strip():
-        raise ValueError("empty text")
-    return raw.strip()
-
-
-def _const(value: str) -> Callable[[Any], str]:
-    return lambda _raw: value
 
 
 def _yes_no(raw: str) -> str:
