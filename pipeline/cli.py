@@ -4,13 +4,14 @@ from __future__ import annotations
 import logging
 import sys
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 from rich import box
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from pipeline import inspect
@@ -18,6 +19,8 @@ from pipeline.compare import compare as compare_pair
 from pipeline.config import ConfigError, data_dir as resolve_data_dir, load_sources, parse_url_overrides, select_sources
 from pipeline.export import ExportError
 from pipeline.normalize import decimal_text
+from pipeline.records import ComparisonRecord
+from pipeline.report import money as report_money, move_text
 from pipeline.raw import RawArchive
 from spiders.settings import parse_setting_pairs
 from pipeline.run import Paths, RunError, RunSummary, crawl, export_only, rebuild_warehouse, run
@@ -295,11 +298,13 @@ def changes_cmd(
         table.add_column(col, overflow="fold")
     for r in found:
         def move(side: str) -> str:
-            old, new, pct = r[f"old_{side}_usd_per_mtok"], r[f"new_{side}_usd_per_mtok"], r[f"{side}_change_pct"]
-            if old is None or new is None or old == new:
-                return _money(new if new is not None else old)
-            return f"{_money(old)} -> {_money(new)} ({pct:+}%)"
-        pid = r["provider_model_id"] + (f" [{r['variant']}]" if r["variant"] else "")
+            # a move to or from $0 or unknown has no percent: say why (report.move_text), never crash
+            old, new = r[f"old_{side}_usd_per_mtok"], r[f"new_{side}_usd_per_mtok"]
+            if r["change"] != "price move" or old == new:
+                shown = new if new is not None else old
+                return "" if shown is None else report_money(shown)
+            return f"{report_money(old)} -> {report_money(new)} ({move_text(old, new)})"
+        pid = escape((r["provider_model_id"] or "") + (f" [{r['variant']}]" if r["variant"] else ""))
         table.add_row(str(r["day"]), r["change"], r["model_id"], r["provider_id"], pid, move("input"), move("output"))
     console.print(table if found else f"no change since {when}")
 
@@ -359,7 +364,7 @@ def show_cmd(
     for col in ("provider", "provider model id", "input $/M", "output $/M", "cached $/M", "context"):
         offers.add_column(col, overflow="fold")
     for o in view.offers:
-        offers.add_row(o["provider_name"] or o["provider_id"], o["provider_model_id"] + (f" [{o['variant']}]" if o["variant"] else ""),
+        offers.add_row(o["provider_name"] or o["provider_id"], (o["provider_model_id"] or "—") + (f" [{o['variant']}]" if o["variant"] else ""),
                        _money(o["input_usd_per_mtok"]), _money(o["output_usd_per_mtok"]),
                        _money(o["cached_input_usd_per_mtok"]), str(o["context_window"] or ""))
     console.print(offers)
@@ -390,14 +395,31 @@ def compare_cmd(
     if json_out:
         console.print_json(record.model_dump_json())
         return
-    table = Table(title=f"{a} vs {b} as of {when} (last reviewed {record.last_reviewed})", title_justify="left",
+    table = Table(title=f"{a} vs {b} as of {when} (last reviewed {record.last_reviewed or 'unknown'})",
+                  title_justify="left",
                   box=box.SIMPLE_HEAD, pad_edge=False)
     table.add_column("")
     table.add_column(record.a.name or a, overflow="fold")
     table.add_column(record.b.name or b, overflow="fold")
 
+    def usd(d: Decimal | None) -> str:
+        return "unknown" if d is None else decimal_text(d)
+
+    def at(providers: list) -> str:
+        names = [p.name for p in providers]
+        return names[0] if len(names) == 1 else f"{', '.join(names)} (tied)"
+
     def price(p: object) -> str:
-        return f"{p.label} ({p.usd_per_mtok}) at {p.provider.name}" if p else "unknown"  # type: ignore[attr-defined]
+        if not p:
+            return "no standard price"
+        return f"{p.label} ({usd(p.usd_per_mtok)}) at {at(p.providers)}"  # type: ignore[attr-defined]
+
+    def others(s: object) -> str:
+        def one(r: object) -> str:
+            variant = escape(f" [{r.variant}]") if r.variant else ""  # type: ignore[attr-defined]
+            return (f"{r.kind}: {usd(r.input_usd_per_mtok)} / {usd(r.output_usd_per_mtok)} at "  # type: ignore[attr-defined]
+                    f"{r.provider.name}{variant}")  # type: ignore[attr-defined]
+        return "\n".join(one(r) for r in s.other_routes) or "none"  # type: ignore[attr-defined]
 
     def tokens(t: object) -> str:
         return f"{t.label} ({t.tokens:,})" if t.tokens else "unknown"  # type: ignore[attr-defined]
@@ -414,11 +436,13 @@ def compare_cmd(
         ("open weights", record.a.open_weights, record.b.open_weights),
         ("cheapest input /1M", price(record.a.cheapest_input), price(record.b.cheapest_input)),
         ("cheapest output /1M", price(record.a.cheapest_output), price(record.b.cheapest_output)),
-        ("blended 70/30", record.a.blended_70_30_usd_per_mtok, record.b.blended_70_30_usd_per_mtok),
-        ("blended 3:1", record.a.blended_3_1_usd_per_mtok, record.b.blended_3_1_usd_per_mtok),
-        ("monthly at traffic", *(f"${m.usd:,.2f} at {m.provider.name}" if m else "unknown"
+        ("blended 70/30", usd(record.a.blended_70_30_usd_per_mtok), usd(record.b.blended_70_30_usd_per_mtok)),
+        ("blended 3:1", usd(record.a.blended_3_1_usd_per_mtok), usd(record.b.blended_3_1_usd_per_mtok)),
+        ("monthly at traffic", *(f"${m.usd:,.2f} at {at(m.providers)}" if m else "unknown"
                                   for m in (record.a.monthly, record.b.monthly))),
-        ("providers", *(f"{s.providers_count}: " + ", ".join(p.name for p in s.providers) for s in (record.a, record.b))),
+        ("other routes /1M in/out", others(record.a), others(record.b)),
+        ("providers (standard)", *(f"{s.providers_count}: " + ", ".join(p.name for p in s.providers)
+                                   for s in (record.a, record.b))),
     ]
     for cap in record.a.capabilities:
         rows.append((cap.replace("_", " "), record.a.capabilities[cap], record.b.capabilities[cap]))
@@ -427,12 +451,33 @@ def compare_cmd(
     for label, left, right in rows:
         table.add_row(label, "unknown" if left is None else str(left), "unknown" if right is None else str(right))
     console.print(table)
-    side = {"a": record.a.name or a, "b": record.b.name or b}
-    if record.cheaper in ("a", "b"):
-        console.print(f"{side[record.cheaper]} is {record.cheaper_pct}% cheaper on input "
-                      f"(ratio {record.input_price_ratio}); monthly gap ${record.monthly_gap_usd}")
+    for line in summary_lines(record, a, b):
+        console.print(line, soft_wrap=True)
     if record.provider_overlap:
         console.print("provider overlap: " + ", ".join(p.name for p in record.provider_overlap))
+
+
+def summary_lines(record: ComparisonRecord, a: str, b: str) -> list[str]:
+    """The verdict under the `compare` table. A null figure is rendered with its reason
+    (record.null_reasons), a percent over 100 with the ratio beside it ("3974.07% cheaper (40.7x)")."""
+    side = {"a": record.a.name or a, "b": record.b.name or b}
+    why = record.null_reasons
+    if record.cheaper in ("a", "b"):
+        if record.cheaper_pct is None:
+            verdict = f"{side[record.cheaper]} is cheaper on input (no percent: {why.get('cheaper_pct', 'unknown')})"
+        else:
+            verdict = f"{side[record.cheaper]} is {decimal_text(record.cheaper_pct)}% cheaper on input"
+            ratio = record.input_price_ratio
+            if ratio is not None and record.cheaper_pct > 100:
+                verdict += f" ({decimal_text(ratio.quantize(Decimal('0.1'), ROUND_HALF_UP))}x)"
+    elif record.cheaper == "tie":
+        verdict = "same cheapest input price"
+    else:
+        verdict = f"which is cheaper on input is unknown: {why.get('cheaper', 'unknown')}"
+    gap = record.monthly_gap_usd
+    monthly = (f"monthly gap ${gap:,.2f}" if gap is not None
+               else f"monthly gap unknown: {why.get('monthly_gap_usd', 'unknown')}")
+    return [f"{verdict}; {monthly}"]
 
 
 @app.command("unmatched")

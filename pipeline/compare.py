@@ -4,29 +4,47 @@ One SQL computes every figure for a list of ordered pairs: every pair of models 
 for comparisons.parquet, the configured pairs for their JSON files. So the parquet rows and the
 JSON records can never disagree. Python only reshapes a flat row into the nested record.
 
-Definitions (shared/golden/seed-pairs.yaml), all from exact prices:
-  cheapest input / output   lowest price over the model's offers (ties: provider name)
-  blended X/Y               min over offers of (X*input + Y*output) / (X+Y)
-  monthly                   min over offers of input_mtok*input + output_mtok*output
+Standard and non-standard routes. Every figure of "the cheapest tracked route" counts standard
+on-demand routes only. A route (offer) is non-standard when its variant ('' or '/'-joined parts such
+as 'eu/batch') has a part listed in comparisons.yaml `non_standard_routes` (batch, flex, priority,
+free, commitment, regional-surcharge; the first matching entry names its kind), or when it is priced
+$0 for input and output (a free tier) and its model is not listed in `free_models`. Quantizations
+('fp8', 'bf16'), AWS regions ('us-east-1') and OpenRouter suffixes ('nitro', 'online', ...) are
+standard. Non-standard routes are shown beside the cheapest (`Side.other_routes`, the cheapest of
+each kind), never chosen as it.
+
+Definitions (shared/golden/seed-pairs.yaml), all from exact prices of standard routes:
+  cheapest input / output   lowest price; every provider at that price is listed (`providers`, by
+                            name then id), `provider` is the first of them
+  providers / count         providers with at least one standard route (a provider that only has
+                            batch or free routes of a model is not counted; it shows in other_routes)
+  blended X/Y               min over routes of (X*input + Y*output) / (X+Y)
+  monthly                   min over routes of input_mtok*input + output_mtok*output (ties listed)
   cheaper_pct               (pricier cheapest input / cheaper cheapest input - 1) * 100
   ratios                    pricier / cheaper; gaps: absolute differences
+  provider_overlap          providers with a standard route on both sides
 Ratios and percents are rounded half-up to 2 decimals with integer arithmetic (never floats).
+A figure that cannot be computed (a side with no standard price, a ratio to $0, an unknown context
+window) is null, and ComparisonRecord.null_reasons says why.
+
+A model is a side when it has any offer as of the date (standard or not): a model with only batch
+or free routes is compared with null cheapest prices and a reason.
 """
 from __future__ import annotations
 
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import duckdb
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from pipeline.config import REPO_ROOT, ConfigError
 from pipeline.fields import CAPABILITIES
 from pipeline.normalize import parameters_label, price_label, token_label
-from pipeline.records import SCHEMA_VERSION, ComparisonRecord
+from pipeline.records import SCHEMA_VERSION, ComparisonRecord, RouteKind
 
 COMPARISONS_FILE = REPO_ROOT / "comparisons.yaml"
 
@@ -50,13 +68,78 @@ class Traffic(BaseModel):
     output_mtok: Decimal = Field(ge=0)
 
 
+class RouteRule(BaseModel):
+    """Variant parts that make a route non-standard, and the kind of route they make."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    kind: RouteKind
+    variant_parts: list[str] = Field(min_length=1)
+
+    @field_validator("variant_parts")
+    @classmethod
+    def _parts(cls, v: list[str]) -> list[str]:
+        bad = [p for p in v if not p or p != p.strip() or "/" in p or p != p.lower()]
+        if bad:
+            raise ValueError(f"variant parts are single lowercase parts of a variant ('batch', 'eu'), not {bad}")
+        return v
+
+
+DEFAULT_ROUTE_RULES = (
+    RouteRule(kind="free", variant_parts=["free"]),
+    RouteRule(kind="batch", variant_parts=["batch"]),
+    RouteRule(kind="flex", variant_parts=["flex"]),
+    RouteRule(kind="priority", variant_parts=["priority"]),
+    RouteRule(kind="commitment", variant_parts=["provisioned", "reserved", "committed"]),
+    RouteRule(kind="regional-surcharge", variant_parts=["eu", "us"]),
+)
+
+
 class ComparisonConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     traffic_profile: Traffic = Traffic(input_mtok=Decimal(800), output_mtok=Decimal(250))
     blends: dict[str, Weights] = Field(default_factory=lambda: {
         "70_30": Weights(input=Decimal(7), output=Decimal(3)), "3_1": Weights(input=Decimal(3), output=Decimal(1))})
-    exclude_variants: list[str] = Field(default_factory=lambda: ["free"])
+    # Routes that are never "the cheapest tracked route" (module docstring); order = precedence.
+    non_standard_routes: list[RouteRule] = Field(default_factory=lambda: list(DEFAULT_ROUTE_RULES))
+    # Models the source itself says are free: their $0 routes are standard, not a free tier.
+    free_models: list[str] = Field(default_factory=list)
     pairs: list[tuple[str, str]] = Field(default_factory=list)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _renamed(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "exclude_variants" in data:
+            raise ValueError("exclude_variants was replaced by non_standard_routes (a list of "
+                             "{kind, variant_parts}): see the comment in comparisons.yaml")
+        return data
+
+    @field_validator("non_standard_routes")
+    @classmethod
+    def _one_kind_per_part(cls, v: list[RouteRule]) -> list[RouteRule]:
+        kinds = [r.kind for r in v]
+        if len(set(kinds)) != len(kinds):
+            raise ValueError(f"each kind once: {kinds}")
+        seen: dict[str, str] = {}
+        for r in v:
+            for part in r.variant_parts:
+                if part in seen:
+                    raise ValueError(f"variant part {part!r} is listed under both {seen[part]} and {r.kind}")
+                seen[part] = r.kind
+        return v
+
+    def route_kind(self, variant: str) -> str | None:
+        """The non-standard kind a variant makes ('eu/batch' -> 'batch' with the default rules), or
+        None for a standard route. The $0 rule is applied in SQL (it needs the prices)."""
+        parts = {p.lower() for p in variant.split("/") if p}
+        for rule in self.non_standard_routes:
+            if parts & set(rule.variant_parts):
+                return rule.kind
+        return None
+
+    def kind_order(self) -> list[str]:
+        """Order of Side.other_routes: the configured kinds, then any other kind (free, for the $0 rule)."""
+        listed = [r.kind for r in self.non_standard_routes]
+        return listed + [k for k in get_args(RouteKind) if k not in listed]
 
     @field_validator("blends")
     @classmethod
@@ -84,57 +167,107 @@ CREATE OR REPLACE TEMP MACRO _nano(x) AS CAST(CAST(x AS DECIMAL(38, 18)) * 10000
 CREATE OR REPLACE TEMP MACRO ratio2(a, b) AS
     CASE WHEN a IS NULL OR b IS NULL OR b = 0 THEN NULL
          ELSE CAST((_nano(a) * 200 // _nano(b) + 1) // 2 AS DECIMAL(38, 0)) * 0.01 END;
+-- greatest/least that are NULL when either side is (DuckDB's skip NULLs: greatest(1.1, NULL) = 1.1)
+CREATE OR REPLACE TEMP MACRO hi(a, b) AS CASE WHEN a IS NULL OR b IS NULL THEN NULL ELSE greatest(a, b) END;
+CREATE OR REPLACE TEMP MACRO lo(a, b) AS CASE WHEN a IS NULL OR b IS NULL THEN NULL ELSE least(a, b) END;
 CREATE OR REPLACE TEMP MACRO pct2(a, b) AS
     CASE WHEN a IS NULL OR b IS NULL OR b = 0 THEN NULL
          ELSE CAST((_nano(a) * 20000 // _nano(b) + 1) // 2 - 10000 AS DECIMAL(38, 0)) * 0.01 END;
 """
 
-SIDES_SQL = """
+# The offers as of the date, and the kind of route each variant is (classified in Python by
+# ComparisonConfig.route_kind: only the distinct variants, a few dozen).
+OFFERS_SQL = """
+CREATE OR REPLACE TEMP TABLE cmp_offers AS
+SELECT model_id, provider_id, coalesce(provider_name, provider_id) AS provider_name, variant,
+       input_usd_per_mtok AS price_in, output_usd_per_mtok AS price_out
+FROM offers_asof($as_of)
+"""
+
+VARIANT_KINDS_SQL = """
+CREATE OR REPLACE TEMP TABLE cmp_variant_kinds AS
+SELECT unnest($variants::VARCHAR[]) AS variant, unnest($kinds::VARCHAR[]) AS kind
+"""
+
+
+def _cheapest(value: str, name: str, source: str) -> str:
+    """Per model: the lowest `value` over `source` and every provider at exactly that value
+    (ties), by provider name then id."""
+    return f"""
+    SELECT model_id, any_value(v) AS {name},
+           list(struct_pack(id := provider_id, name := provider_name) ORDER BY provider_name, provider_id)
+               AS {name}_providers
+    FROM (SELECT DISTINCT model_id, provider_id, provider_name, {value} AS v FROM {source}
+          WHERE {value} IS NOT NULL QUALIFY {value} = min({value}) OVER (PARTITION BY model_id))
+    GROUP BY model_id"""
+
+
+SIDES_SQL = f"""
 CREATE OR REPLACE TEMP TABLE sides AS
-WITH offers AS (
-    SELECT model_id, provider_id, coalesce(provider_name, provider_id) AS provider_name,
-           input_usd_per_mtok AS price_in, output_usd_per_mtok AS price_out
-    FROM offers_asof($as_of) WHERE NOT list_contains($exclude, variant)
-), distinct_providers AS (
-    SELECT DISTINCT model_id, provider_id, provider_name FROM offers
+WITH routes AS (
+    -- kind NULL: a standard on-demand route. A route priced $0 for input and output (the known
+    -- ones, at least one known) is a free tier unless the model itself is free ($free_models).
+    SELECT o.*, coalesce(k.kind, CASE WHEN (o.price_in IS NOT NULL OR o.price_out IS NOT NULL)
+                                           AND coalesce(o.price_in, 0) = 0 AND coalesce(o.price_out, 0) = 0
+                                           AND NOT list_contains($free_models::VARCHAR[], o.model_id)
+                                      THEN 'free' END) AS kind
+    FROM cmp_offers o LEFT JOIN cmp_variant_kinds k USING (variant)
+), standard AS (
+    SELECT * FROM routes WHERE kind IS NULL
+), offered AS (
+    SELECT DISTINCT model_id FROM routes
 ), providers AS (
     SELECT model_id, count(*) AS providers_count,
            list(struct_pack(id := provider_id, name := provider_name) ORDER BY provider_name, provider_id) AS providers
-    FROM distinct_providers GROUP BY model_id
-), cheapest_in AS (
-    SELECT model_id, min(price_in) AS cheapest_input,
-           min_by(struct_pack(id := provider_id, name := provider_name), (price_in, provider_name, provider_id)) AS cheapest_input_provider
-    FROM offers WHERE price_in IS NOT NULL GROUP BY model_id
-), cheapest_out AS (
-    SELECT model_id, min(price_out) AS cheapest_output,
-           min_by(struct_pack(id := provider_id, name := provider_name), (price_out, provider_name, provider_id)) AS cheapest_output_provider
-    FROM offers WHERE price_out IS NOT NULL GROUP BY model_id
-), routes AS (
+    FROM (SELECT DISTINCT model_id, provider_id, provider_name FROM standard) GROUP BY model_id
+), cheapest_in AS ({_cheapest("price_in", "cheapest_input", "standard")}
+), cheapest_out AS ({_cheapest("price_out", "cheapest_output", "standard")}
+), priced AS (
     SELECT *, $b70_in * price_in + $b70_out * price_out AS blend_70_30,
               $b31_in * price_in + $b31_out * price_out AS blend_3_1,
-              $traffic_in * price_in + $traffic_out * price_out AS monthly
-    FROM offers WHERE price_in IS NOT NULL AND price_out IS NOT NULL
-), best AS (
-    SELECT model_id, min(blend_70_30) AS blended_70_30, min(blend_3_1) AS blended_3_1, min(monthly) AS monthly,
-           min_by(struct_pack(id := provider_id, name := provider_name), (monthly, provider_name, provider_id)) AS monthly_provider
-    FROM routes GROUP BY model_id
+              $traffic_in * price_in + $traffic_out * price_out AS monthly_usd
+    FROM standard WHERE price_in IS NOT NULL AND price_out IS NOT NULL
+), blends AS (
+    SELECT model_id, min(blend_70_30) AS blended_70_30, min(blend_3_1) AS blended_3_1 FROM priced GROUP BY model_id
+), monthly AS ({_cheapest("monthly_usd", "monthly", "priced")}
+), other AS (
+    -- the cheapest route of each non-standard kind: by input, then output, then provider
+    SELECT model_id, list(struct_pack(kind := kind, provider := struct_pack(id := provider_id, name := provider_name),
+                                      variant := variant, input_usd_per_mtok := price_in,
+                                      output_usd_per_mtok := price_out)
+                          ORDER BY list_position($kind_order::VARCHAR[], kind)) AS other_routes
+    FROM (SELECT * FROM routes WHERE kind IS NOT NULL
+          QUALIFY row_number() OVER (PARTITION BY model_id, kind ORDER BY price_in NULLS LAST, price_out NULLS LAST,
+                                     provider_name, provider_id, variant) = 1)
+    GROUP BY model_id
 ), scores AS (
     SELECT model_id, list(struct_pack(id := benchmark_id, name := coalesce(benchmark_name, benchmark_id),
                                       score := CAST(score AS DOUBLE)) ORDER BY benchmark_id) AS benchmarks
     FROM benchmarks_asof($as_of) WHERE score IS NOT NULL GROUP BY model_id
 )
-SELECT m.* EXCLUDE (provenance, valid_from, opened_by), p.providers, p.providers_count,
-       ci.cheapest_input, ci.cheapest_input_provider, co.cheapest_output, co.cheapest_output_provider,
+SELECT m.* EXCLUDE (provenance, valid_from, opened_by),
+       coalesce(p.providers, []) AS providers, coalesce(p.providers_count, 0) AS providers_count,
+       ci.cheapest_input, ci.cheapest_input_providers[1] AS cheapest_input_provider, ci.cheapest_input_providers,
+       co.cheapest_output, co.cheapest_output_providers[1] AS cheapest_output_provider, co.cheapest_output_providers,
        CAST(b.blended_70_30 AS DECIMAL(38, 18)) AS blended_70_30, CAST(b.blended_3_1 AS DECIMAL(38, 18)) AS blended_3_1,
-       CAST(b.monthly AS DECIMAL(38, 18)) AS monthly, b.monthly_provider,
-       coalesce(s.benchmarks, []) AS benchmarks
+       CAST(mo.monthly AS DECIMAL(38, 18)) AS monthly, mo.monthly_providers[1] AS monthly_provider, mo.monthly_providers,
+       coalesce(s.benchmarks, []) AS benchmarks,
+       coalesce(ot.other_routes, []) AS other_routes
 FROM models_asof($as_of) m
-JOIN providers p USING (model_id)
+JOIN offered USING (model_id)
+LEFT JOIN providers p USING (model_id)
 LEFT JOIN cheapest_in ci USING (model_id)
 LEFT JOIN cheapest_out co USING (model_id)
-LEFT JOIN best b USING (model_id)
+LEFT JOIN blends b USING (model_id)
+LEFT JOIN monthly mo USING (model_id)
+LEFT JOIN other ot USING (model_id)
 LEFT JOIN scores s USING (model_id)
 """
+
+# Side columns only the JSON records carry: comparisons.parquet leaves them out, since a list of
+# structs per side would be repeated in every one of the (hundreds of thousands of) pairs a model
+# is in; the per-model facts are in offers.parquet already.
+JSON_ONLY_COLUMNS = ("other_routes",)
 
 # Which configured or generated ordered pairs to compute: temp table pair_list(a_id, b_id).
 ALL_PAIRS_SQL = """
@@ -162,10 +295,10 @@ SELECT {sides},
        least(a.last_reviewed, b.last_reviewed) AS last_reviewed,
        CASE WHEN a.cheapest_input < b.cheapest_input THEN 'a' WHEN a.cheapest_input > b.cheapest_input THEN 'b'
             WHEN a.cheapest_input = b.cheapest_input THEN 'tie' END AS cheaper,
-       pct2(greatest(a.cheapest_input, b.cheapest_input), least(a.cheapest_input, b.cheapest_input)) AS cheaper_pct,
-       ratio2(greatest(a.cheapest_input, b.cheapest_input), least(a.cheapest_input, b.cheapest_input)) AS input_price_ratio,
-       ratio2(greatest(a.cheapest_output, b.cheapest_output), least(a.cheapest_output, b.cheapest_output)) AS output_price_ratio,
-       ratio2(greatest(a.blended_3_1, b.blended_3_1), least(a.blended_3_1, b.blended_3_1)) AS blended_3_1_ratio,
+       pct2(hi(a.cheapest_input, b.cheapest_input), lo(a.cheapest_input, b.cheapest_input)) AS cheaper_pct,
+       ratio2(hi(a.cheapest_input, b.cheapest_input), lo(a.cheapest_input, b.cheapest_input)) AS input_price_ratio,
+       ratio2(hi(a.cheapest_output, b.cheapest_output), lo(a.cheapest_output, b.cheapest_output)) AS output_price_ratio,
+       ratio2(hi(a.blended_3_1, b.blended_3_1), lo(a.blended_3_1, b.blended_3_1)) AS blended_3_1_ratio,
        abs(a.blended_70_30 - b.blended_70_30) AS blended_70_30_gap_usd,
        abs(a.cheapest_input - b.cheapest_input) AS input_price_gap_usd,
        abs(a.cheapest_output - b.cheapest_output) AS output_price_gap_usd,
@@ -186,16 +319,21 @@ ORDER BY p.a_id, p.b_id
 
 
 def prepare(con: duckdb.DuckDBPyConnection, as_of: date, config: ComparisonConfig) -> list[str]:
-    """Build the temp table `sides` as of a date; returns its columns."""
+    """Build the temp table `sides` as of a date; returns its columns for comparisons.parquet
+    (every column but JSON_ONLY_COLUMNS, which pair_rows adds)."""
     con.execute(MACROS)
+    con.execute(OFFERS_SQL, {"as_of": as_of.isoformat()})
+    variants = [r[0] for r in con.execute("SELECT DISTINCT variant FROM cmp_offers ORDER BY 1").fetchall()]
+    kinded = [(v, k) for v in variants if (k := config.route_kind(v)) is not None]
+    con.execute(VARIANT_KINDS_SQL, {"variants": [v for v, _ in kinded], "kinds": [k for _, k in kinded]})
     b70 = config.blends["70_30"].normalized()
     b31 = config.blends["3_1"].normalized()
     con.execute(SIDES_SQL, {
-        "as_of": as_of.isoformat(), "exclude": config.exclude_variants,
+        "as_of": as_of.isoformat(), "free_models": config.free_models, "kind_order": config.kind_order(),
         "b70_in": b70[0], "b70_out": b70[1], "b31_in": b31[0], "b31_out": b31[1],
         "traffic_in": config.traffic_profile.input_mtok, "traffic_out": config.traffic_profile.output_mtok,
     })
-    return [r[0] for r in con.execute("DESCRIBE sides").fetchall()]
+    return [r[0] for r in con.execute("DESCRIBE sides").fetchall() if r[0] not in JSON_ONLY_COLUMNS]
 
 
 def pair_rows(con: duckdb.DuckDBPyConnection, columns: list[str], pairs: list[tuple[str, str]] | None) -> list[dict[str, Any]]:
@@ -206,7 +344,7 @@ def pair_rows(con: duckdb.DuckDBPyConnection, columns: list[str], pairs: list[tu
         con.execute("CREATE OR REPLACE TEMP TABLE pair_list (a_id VARCHAR, b_id VARCHAR)")
         if pairs:
             con.executemany("INSERT INTO pair_list VALUES (?, ?)", [list(p) for p in pairs])
-    cur = con.execute(pairs_sql(columns))
+    cur = con.execute(pairs_sql(columns + [c for c in JSON_ONLY_COLUMNS if c not in columns]))
     cols = [d[0] for d in cur.description]
     return [dict(zip(cols, r)) for r in cur.fetchall()]
 
@@ -228,10 +366,15 @@ def _side(row: dict[str, Any], p: str) -> dict[str, Any]:
     total = g("parameters_total")
     label = g("parameters_label") or (parameters_label(total) if total else None)
 
-    def price(value: Decimal | None, provider: dict[str, str] | None) -> dict[str, Any] | None:
-        if value is None or provider is None:
+    def price(value: Decimal | None, providers: list[dict[str, str]] | None) -> dict[str, Any] | None:
+        if value is None or not providers:
             return None
-        return {"usd_per_mtok": _exact(value), "label": price_label(value), "provider": provider}
+        return {"usd_per_mtok": _exact(value), "label": price_label(value), "provider": providers[0],
+                "providers": providers}
+
+    def route(r: dict[str, Any]) -> dict[str, Any]:
+        return {**r, "input_usd_per_mtok": _exact(r["input_usd_per_mtok"]),
+                "output_usd_per_mtok": _exact(r["output_usd_per_mtok"])}
 
     return {
         "model_id": g("model_id"), "name": g("name"), "creator": g("creator"),
@@ -240,14 +383,57 @@ def _side(row: dict[str, Any], p: str) -> dict[str, Any]:
         "architecture": g("architecture"), "released": g("release_date"), "knowledge_cutoff": g("knowledge_cutoff"),
         "license": g("license"), "open_weights": g("open_weights"),
         "capabilities": {c: _tri(g(f"supports_{c}")) for c in CAPABILITIES},
-        "cheapest_input": price(g("cheapest_input"), g("cheapest_input_provider")),
-        "cheapest_output": price(g("cheapest_output"), g("cheapest_output_provider")),
+        "cheapest_input": price(g("cheapest_input"), g("cheapest_input_providers")),
+        "cheapest_output": price(g("cheapest_output"), g("cheapest_output_providers")),
         "providers": g("providers"), "providers_count": g("providers_count"),
         "blended_70_30_usd_per_mtok": _exact(g("blended_70_30")), "blended_3_1_usd_per_mtok": _exact(g("blended_3_1")),
-        "monthly": {"usd": _exact(g("monthly")), "provider": g("monthly_provider")} if g("monthly") is not None else None,
+        "monthly": {"usd": _exact(g("monthly")), "provider": g("monthly_providers")[0],
+                    "providers": g("monthly_providers")} if g("monthly") is not None else None,
+        "other_routes": [route(r) for r in g("other_routes")],
         "benchmarks": {b["id"]: {"name": b["name"], "score": b["score"]} for b in g("benchmarks")},
         "last_reviewed": g("last_reviewed"),
     }
+
+
+# Pair figure -> (the side column it is computed from, what a side lacks when it is null, the
+# name of that side figure when the figure is a ratio or percent (null when the lesser side is 0)).
+NULLABLE_FIGURES: dict[str, tuple[str, str, str | None]] = {
+    "cheaper": ("cheapest_input", "standard input price", None),
+    "cheaper_pct": ("cheapest_input", "standard input price", "cheapest standard input price"),
+    "input_price_ratio": ("cheapest_input", "standard input price", "cheapest standard input price"),
+    "output_price_ratio": ("cheapest_output", "standard output price", "cheapest standard output price"),
+    "blended_3_1_ratio": ("blended_3_1", "standard route with input and output prices", "3:1 blended price"),
+    "blended_70_30_gap_usd": ("blended_70_30", "standard route with input and output prices", None),
+    "input_price_gap_usd": ("cheapest_input", "standard input price", None),
+    "output_price_gap_usd": ("cheapest_output", "standard output price", None),
+    "monthly_gap_usd": ("monthly", "standard route with input and output prices", None),
+    "context_leader": ("context_window", "known context window", None),
+}
+
+
+def null_reasons(row: dict[str, Any]) -> dict[str, str]:
+    """Why each null pair figure of a flat row is null: a side lacks the figure it needs (with the
+    kinds of non-standard route it has, if any), or the figure is a ratio to $0."""
+    out: dict[str, str] = {}
+    for figure, (column, lacking, ratio_of) in NULLABLE_FIGURES.items():
+        if row[figure] is not None:
+            continue
+        reasons = []
+        for p in ("a", "b"):
+            if row[f"{p}_{column}"] is None:
+                kinds = sorted({r["kind"] for r in row.get(f"{p}_other_routes") or []})
+                reasons.append(f"{p} ({row[f'{p}_model_id']}) has no {lacking}"
+                               + (f" (non-standard routes only: {', '.join(kinds)})"
+                                  if kinds and lacking.startswith("standard") else ""))
+        if not reasons and ratio_of:
+            zero = [p for p in ("a", "b") if row[f"{p}_{column}"] == 0]
+            if len(zero) == 2:
+                reasons.append(f"both sides' {ratio_of} is $0: no ratio")
+            elif zero:
+                p = zero[0]
+                reasons.append(f"{p} ({row[f'{p}_model_id']})'s {ratio_of} is $0: no ratio to $0")
+        out[figure] = "; ".join(reasons) or "not computable from the sides' figures"
+    return out
 
 
 def to_record(row: dict[str, Any], as_of: date, config: ComparisonConfig) -> ComparisonRecord:
@@ -270,6 +456,7 @@ def to_record(row: dict[str, Any], as_of: date, config: ComparisonConfig) -> Com
         "largest_benchmark_gap": {"id": largest["id"], "gap": largest["gap"]} if largest else None,
         "traffic_profile": {"input_mtok": config.traffic_profile.input_mtok,
                             "output_mtok": config.traffic_profile.output_mtok},
+        "null_reasons": null_reasons(row),
     })
 
 

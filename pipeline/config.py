@@ -50,10 +50,22 @@ class SourceConfig(BaseModel):
         return v
 
 
+class HealthPolicy(BaseModel):
+    """When a crawl of a source is healthy enough to retire what it no longer lists."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    # ok while the items it could not read stay under this share of its items (each unreadable
+    # item is a problem, and keeps its previous state)
+    max_error_share: float = Field(default=0.02, ge=0, le=1)
+    # partial (retires nothing) when it yields fewer items than this share of its last healthy crawl
+    collapse_share: float = Field(default=0.5, ge=0, le=1)
+
+
 class SourcesFile(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     sources: list[SourceConfig]
+    health: HealthPolicy = Field(default_factory=HealthPolicy)
     # Canonical provider ids -> the names pages show.
     providers: dict[str, str] = Field(default_factory=dict)
     # "<entity>.<field>" (or "default") -> authorities, best first.

@@ -23,7 +23,10 @@ class FieldType(StrEnum):
 MODEL_FIELDS: dict[str, FieldType] = {
     "name": FieldType.TEXT,
     "creator": FieldType.TEXT,
+    # The model's native limits (DESIGN: total context, max input and max output are separate
+    # facts; gpt-5: 400,000 / 272,000 / 128,000). A provider's smaller serving limit is an offer fact.
     "context_window": FieldType.INT,
+    "max_input_tokens": FieldType.INT,
     "max_output_tokens": FieldType.INT,
     "parameters_total": FieldType.INT,
     "parameters_active": FieldType.INT,
@@ -53,11 +56,15 @@ MODEL_FIELDS: dict[str, FieldType] = {
 CAPABILITIES: tuple[str, ...] = tuple(f.removeprefix("supports_") for f in MODEL_FIELDS if f.startswith("supports_"))
 
 OFFER_FIELDS: dict[str, FieldType] = {
+    # The provider's own id for the model (``@cf/meta/llama-3.2-1b-instruct``): a claimed fact of
+    # the offer, not part of its key, so every source's claims about one route meet on one offer.
+    "provider_model_id": FieldType.TEXT,
     "input_usd_per_mtok": FieldType.DECIMAL,
     "output_usd_per_mtok": FieldType.DECIMAL,
     "cached_input_usd_per_mtok": FieldType.DECIMAL,
     "cache_write_usd_per_mtok": FieldType.DECIMAL,
     "context_window": FieldType.INT,  # the provider's serving limit, not the model's native window
+    "max_input_tokens": FieldType.INT,
     "max_output_tokens": FieldType.INT,
     "quantization": FieldType.TEXT,
     "offer_name": FieldType.TEXT,

@@ -10,6 +10,8 @@ from typing import Any
 
 import duckdb
 
+from pipeline.identity import creator_name
+
 CHANGES_SQL = """
 SELECT changed_at::DATE AS day, change, model_id, provider_id, provider_model_id, variant,
        old_input_usd_per_mtok, new_input_usd_per_mtok, input_change_pct,
@@ -33,13 +35,23 @@ WHERE o.model_id = ? AND c.started_at < asof_bound(?)
 ORDER BY o.field, c.started_at DESC, o.source_id
 """
 
-# A model only one source knows: nothing corroborates that its id names the model others call
-# by another id. Reviewed by people, who add an alias or confirm it as a model of its own.
+# A model nothing corroborates: one listing (one source, one provider) names it, so nothing says
+# its id is not a model others call by another id. Reviewed by people, who add an alias or
+# confirm it as a model of its own. (A model that ten providers of one catalog list under ids
+# that all resolve to it is corroborated by those spellings.)
 UNMATCHED_SQL = """
-SELECT model_id, min(source_id) AS source_id, count(DISTINCT provider_id) FILTER (WHERE provider_id <> '') AS offers
-FROM observations
+WITH listings AS (
+    SELECT model_id, source_id, provider_id FROM observations WHERE entity = 'offer'
+    UNION
+    SELECT model_id, source_id, '' FROM observations o WHERE entity <> 'offer'
+      AND NOT EXISTS (SELECT 1 FROM observations x WHERE x.entity = 'offer' AND x.model_id = o.model_id
+                      AND x.source_id = o.source_id)
+)
+SELECT model_id, min(source_id) AS source_id, count(DISTINCT provider_id) FILTER (WHERE provider_id <> '') AS offers,
+       count(*) AS listings
+FROM listings
 WHERE model_id IN (SELECT model_id FROM models_current)
-GROUP BY model_id HAVING count(DISTINCT source_id) = 1
+GROUP BY model_id
 ORDER BY model_id
 """
 
@@ -94,6 +106,10 @@ def unmatched(con: duckdb.DuckDBPyConnection, limit: int = 3) -> list[Unmatched]
     known = [r[0] for r in con.execute("SELECT model_id FROM models_current ORDER BY 1").fetchall()]
     out = []
     for r in rows(con, UNMATCHED_SQL, []):
+        # corroborated by two listings, and its creator is one the identity rules know (not a
+        # provider's namespace, where an id whose creator no rule could tell is filed)
+        if r["listings"] > 1 and creator_name(r["model_id"]) is not None:
+            continue
         others = [m for m in known if m != r["model_id"]]
         scored = sorted(((m, difflib.SequenceMatcher(None, r["model_id"], m).ratio()) for m in others),
                         key=lambda x: (-x[1], x[0]))[:limit]

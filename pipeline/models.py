@@ -77,7 +77,10 @@ class Observation(BaseModel):
     entity: Entity
     model_id: str  # canonical creator/slug
     provider_id: str | None = None  # offers only
-    provider_model_id: str | None = None  # offers only: the provider's own id
+    # offers only: the provider's own id for the model, when the source states it (OpenRouter's
+    # report of an upstream route does not: it names the route by OpenRouter's id). Not part of
+    # the offer's key: reconcile turns it into the claimed field ``provider_model_id``.
+    provider_model_id: str | None = None
     variant: str = ""  # offers only: e.g. a region, a free tier, a quantization
     benchmark_id: str | None = None  # benchmarks only: canonical id ("mmlu-pro", "gpqa")
     field: str
@@ -96,8 +99,10 @@ class Observation(BaseModel):
             raise ValueError(f"{self.field}: an {self.status} observation carries no value")
         if "/" not in self.model_id:
             raise ValueError(f"model id {self.model_id!r} is not creator/slug")
-        if self.entity == "offer" and not (self.provider_id and self.provider_model_id):
-            raise ValueError("an offer observation needs provider_id and provider_model_id")
+        if self.entity == "offer" and not self.provider_id:
+            raise ValueError("an offer observation needs provider_id")
+        if self.field == "provider_model_id":
+            raise ValueError("provider_model_id is stated through the observation's provider_model_id")
         if self.entity != "offer" and (self.provider_id or self.provider_model_id or self.variant):
             raise ValueError(f"a {self.entity} observation has no provider, provider model id or variant")
         if (self.entity == "benchmark") != bool(self.benchmark_id):
@@ -127,11 +132,23 @@ class ParseResult(BaseModel):
     observations: list[Observation] = Field(default_factory=list)
     problems: list[Problem] = Field(default_factory=list)
     items: int = 0  # entities (models or offers) the page yielded
+    # Providers the page names, canonical id -> the display name the source gives (pipeline.providers).
+    providers: dict[str, str] = Field(default_factory=dict)
+    # Pages that could not be used at all (HTTP error, changed layout): what they said last time
+    # they parsed stands until they parse again (pipeline.reconcile).
+    failed_pages: list[str] = Field(default_factory=list)
 
     def extend(self, other: ParseResult) -> None:
         self.observations.extend(other.observations)
         self.problems.extend(other.problems)
         self.items += other.items
+        self.failed_pages.extend(other.failed_pages)
+        for pid, name in other.providers.items():
+            self.providers.setdefault(pid, name)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
 
 
 class PageLayoutError(Exception):

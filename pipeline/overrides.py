@@ -27,7 +27,7 @@ class Override(BaseModel):
     entity: Entity
     model_id: str
     provider_id: str = ""
-    provider_model_id: str = ""
+    provider_model_id: str = ""  # unused: an offer is keyed by model, provider and variant
     variant: str = ""
     benchmark_id: str = ""
     field: str
@@ -39,8 +39,8 @@ class Override(BaseModel):
     @model_validator(mode="after")
     def _valid(self) -> Override:
         check_value(field_type(self.entity, self.field), self.value)
-        if (self.entity == "offer") != bool(self.provider_id and self.provider_model_id):
-            raise ValueError("an offer override names provider_id and provider_model_id (and only offers do)")
+        if (self.entity == "offer") != bool(self.provider_id):
+            raise ValueError("an offer override names provider_id (and only offers do)")
         if (self.entity == "benchmark") != bool(self.benchmark_id):
             raise ValueError("a benchmark override names benchmark_id (and only benchmarks do)")
         return self

@@ -9,11 +9,14 @@ from datetime import UTC, datetime
 from typing import Callable, Literal
 
 import duckdb
+import pyarrow as pa
 
-from pipeline.config import SourceConfig, SourcesFile
+from pipeline.config import HealthPolicy, SourceConfig, SourcesFile
 from pipeline.models import ParseResult, Problem, SourceHealth
 from pipeline.overrides import OVERRIDE_SOURCE, Override, load_overrides, override_rows
+from pipeline.identity import load_aliases
 from pipeline.parse import parse_page
+from pipeline.providers import load_providers, provider_name
 from pipeline.raw import CrawlInfo, FetchInfo, RawArchive
 from pipeline.reconcile import ReconcileStats, reconcile
 from warehouse.load import VersionStats, apply_versions, insert_rows
@@ -50,11 +53,6 @@ class CrawlReport:
 ProgressFn = Callable[[str, str, dict[str, object]], None]  # (stage, source_id, counts)
 
 
-# A source whose item count falls below this share of its last healthy crawl is judged partial:
-# a page that silently lost most of its table must not retire the offers it no longer shows.
-COLLAPSE_SHARE = 0.5
-COLLAPSE_MIN_ITEMS = 10  # below this, a small source's normal churn is not a collapse
-
 PREVIOUS_HEALTHY_ITEMS = """
     SELECT cs.items FROM crawl_sources cs JOIN crawls c USING (crawl_id)
     WHERE cs.source_id = ? AND cs.health = 'ok' AND c.started_at < ?
@@ -62,25 +60,41 @@ PREVIOUS_HEALTHY_ITEMS = """
 """
 
 
-def judge_health(fetch: FetchInfo, pages: int, result: ParseResult,
-                 previous_items: int | None = None) -> tuple[SourceHealth, str | None]:
-    """ok: everything parsed; partial: some pages or values were bad, or far fewer items than the
-    last healthy crawl; failed: nothing usable."""
-    errors = [p for p in result.problems if p.severity == "error"]
+def judge_health(fetch: FetchInfo, pages: int, result: ParseResult, previous_items: int | None = None,
+                 policy: HealthPolicy | None = None) -> tuple[SourceHealth, str | None]:
+    """ok: the pages came back whole and the share of unreadable items stays under the policy's
+    threshold (each unreadable item is a problem and keeps its previous state); partial: a page
+    was unusable, the fetch reported errors, too many items were unreadable, or far fewer items
+    came back than in the last healthy crawl (at any size); failed: nothing usable.
+
+    Only an ok crawl retires what it no longer lists."""
+    policy = policy or HealthPolicy()
+    errors = result.errors
+    failed_pages = set(result.failed_pages)
+    page_errors = [p for p in errors if p.url in failed_pages]
+    item_errors = [p for p in errors if p.url not in failed_pages]
     if fetch.status == "failed" and not result.observations:
         return "failed", "; ".join(fetch.errors) or "fetch failed"
     if not result.observations:
         why = errors[0].message if errors else "the pages yielded no observations"
         return "failed", f"nothing usable: {why}" if pages else "no page was fetched"
-    if errors or fetch.errors:
-        first = str(errors[0]) if errors else fetch.errors[0]
-        n = len(errors) + len(fetch.errors)
-        return "partial", f"{n} problem(s), first: {first}"
-    if (previous_items is not None and previous_items >= COLLAPSE_MIN_ITEMS
-            and result.items < previous_items * COLLAPSE_SHARE):
+    if fetch.errors or page_errors:
+        first = fetch.errors[0] if fetch.errors else str(page_errors[0])
+        return "partial", f"{len(fetch.errors) + len(page_errors)} page problem(s), first: {first}"
+    share = len(item_errors) / max(1, result.items + len(item_errors))
+    if share > policy.max_error_share:
+        return "partial", (f"{len(item_errors)} unreadable item(s), {share:.1%} of the items (over "
+                           f"{policy.max_error_share:.0%}), first: {item_errors[0]}")
+    if previous_items is not None and result.items < previous_items * policy.collapse_share:
         return "partial", (f"{result.items} items where the last healthy crawl had {previous_items}: "
                            "kept as partial, nothing retired")
-    return "ok", None
+    notes = []
+    if item_errors:
+        notes.append(f"{len(item_errors)} unreadable item(s) ({share:.2%}) keep their previous state")
+    gone = [p for p in result.problems if p.url in failed_pages and p.severity == "skip"]
+    if gone:
+        notes.append(f"{len(gone)} follow-up page(s) not read keep what they said last time")
+    return "ok", "; ".join(notes) or None
 
 
 def sync_sources(con: duckdb.DuckDBPyConnection, registry: SourcesFile,
@@ -100,18 +114,38 @@ def sync_sources(con: duckdb.DuckDBPyConnection, registry: SourcesFile,
                  "provider_id": None, "provider_name": None})
     con.execute("DELETE FROM sources WHERE source_id IN (SELECT unnest(?))", [[r["source_id"] for r in rows]])
     insert_rows(con, "sources", rows)
+    con.execute("DELETE FROM creators")
+    creators = {c.id: c.name for c in load_aliases().creators.values()}
+    insert_rows(con, "creators", [{"creator_id": k, "name": v} for k, v in sorted(creators.items())])
     con.execute("DELETE FROM overrides")
     insert_rows(con, "overrides", override_rows(overrides if overrides is not None else load_overrides()))
     providers = dict(registry.providers)
     providers.update({s.provider.id: s.provider.name for s in registry.sources if s.provider})
+    providers.update(load_providers().names)  # curated names win
     con.execute("DELETE FROM policy")
     insert_rows(con, "policy", [
         {"entity": key.split(".")[0] if key != "default" else "*", "field": key.split(".", 1)[1] if key != "default" else "*",
          "authority": authority, "rank": rank}
         for key, order in sorted(registry.policy.items()) for rank, authority in enumerate(order)
     ])
-    con.execute("DELETE FROM providers")
-    insert_rows(con, "providers", [{"provider_id": k, "name": v} for k, v in sorted(providers.items())])
+    # Curated names are replaced; providers named only by the data (add_providers) stay.
+    con.execute("DELETE FROM providers WHERE named_by = 'curated' OR named_by IS NULL")
+    con.execute("DELETE FROM providers WHERE provider_id IN (SELECT unnest(?))", [list(providers)])
+    insert_rows(con, "providers", [{"provider_id": k, "name": v, "named_by": "curated"}
+                                   for k, v in sorted(providers.items())])
+
+
+def add_providers(con: duckdb.DuckDBPyConnection, source_id: str, named: dict[str, str]) -> None:
+    """Providers a source names that are not known yet, with the display name it gives."""
+    rows = [{"provider_id": k, "name": provider_name(k, v), "named_by": source_id} for k, v in sorted(named.items())]
+    if not rows:
+        return
+    con.register("_named", pa.Table.from_pylist(rows))
+    try:
+        con.execute("INSERT INTO providers BY NAME SELECT * FROM _named "
+                    "WHERE provider_id NOT IN (SELECT provider_id FROM providers)")
+    finally:
+        con.unregister("_named")
 
 
 def parse_source(archive: RawArchive, crawl: CrawlInfo, fetch: FetchInfo, source: SourceConfig,
@@ -120,12 +154,14 @@ def parse_source(archive: RawArchive, crawl: CrawlInfo, fetch: FetchInfo, source
     result = ParseResult()
     for page in archive.pages(crawl.crawl_id, fetch.source_id):
         body = page.body()
+        parsed = parse_page(page, source)
         pages.append({
             "crawl_id": crawl.crawl_id, "source_id": page.source_id, "url": page.url, "status": page.status,
             "headers": json.dumps(page.headers, sort_keys=True), "fetched_at": page.fetched_at,
             "sha256": page.sha256, "body_file": page.body_file, "size_bytes": len(body),
+            "usable": page.url not in parsed.failed_pages,
         })
-        result.extend(parse_page(page, source))
+        result.extend(parsed)
     return pages, result
 
 
@@ -152,7 +188,7 @@ def process_crawl(
             continue
         pages, result = parse_source(archive, crawl, fetch, source)
         prev = con.execute(PREVIOUS_HEALTHY_ITEMS, [source.id, crawl.started_at]).fetchall()  # fetchone leaves the result open (DuckDB 2.0)
-        health, reason = judge_health(fetch, len(pages), result, prev[0][0] if prev else None)
+        health, reason = judge_health(fetch, len(pages), result, prev[0][0] if prev else None, registry.health)
         errors = [p for p in result.problems if p.severity == "error"]
         skipped = sum(1 for p in result.problems if p.severity == "skip")
         for p in errors[:20]:
@@ -169,10 +205,11 @@ def process_crawl(
                 "model_id": o.model_id, "provider_id": o.provider_id or "",
                 "provider_model_id": o.provider_model_id or "", "variant": o.variant,
                 "benchmark_id": o.benchmark_id or "", "field": o.field,
-                "raw": o.raw, "value": o.value, "status": o.status,
+                "raw": o.raw, "value": o.value, "status": o.status, "seq": seq,
             }
-            for o in result.observations
+            for seq, o in enumerate(result.observations)
         ])
+        add_providers(con, source.id, result.providers)
         con.execute(
             "INSERT INTO crawl_sources VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [crawl.crawl_id, source.id, fetch.status, health, reason, len(pages), result.items,

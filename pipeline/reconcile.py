@@ -15,10 +15,19 @@ import duckdb
 
 from pipeline.fields import BENCHMARK_FIELDS, FIELDS, MODEL_FIELDS, OFFER_FIELDS, FieldType
 
-OFFER_KEY = ("model_id", "provider_id", "provider_model_id", "variant")
+# An offer is what is sold: one model, by one provider, in one variant. The provider's own id for
+# the model is a claimed field (OFFER_FIELDS["provider_model_id"]): a router's report of a
+# provider's route, the catalogs' entries and the provider's own page are claims about one offer,
+# so the authority rule applies between them and disagreements are conflict rows.
+OFFER_KEY = ("model_id", "provider_id", "variant")
 BENCHMARK_KEY = ("model_id", "benchmark_id")
-# Every observation's entity key (empty strings where a part does not apply).
+# Every observation's entity key (empty strings where a part does not apply). provider_model_id
+# stays a column of the claims (always '' there) so the conflict log keeps its shape.
 ENTITY_KEY = "entity, model_id, provider_id, provider_model_id, variant, benchmark_id"
+
+# Model limits: a provider serves at most the model's native limit, so between claims of equal
+# authority the largest is the model's, and a smaller one is a serving limit, not a conflict.
+MODEL_LIMITS = ("context_window", "max_input_tokens", "max_output_tokens")
 
 # The claims that stand as of a crawl: per source, the observations of its latest healthy
 # crawl, plus those of partial crawls since (which add or update, but retire nothing).
@@ -35,41 +44,94 @@ WITH usable_crawls AS (
 ), standing AS (
     SELECT u.* FROM usable_crawls u LEFT JOIN base b USING (source_id)
     WHERE b.base_at IS NULL OR u.started_at >= b.base_at
-), observed AS (
+), failed_pages AS (
+    -- pages of standing crawls that could not be used (an endpoints page gone 404, a changed layout)
+    SELECT DISTINCT rp.source_id, rp.url
+    FROM raw_pages rp JOIN standing s USING (crawl_id, source_id)
+    WHERE NOT coalesce(rp.usable, true)
+), last_good AS (
+    -- the newest earlier crawl in which each such page parsed: what it said then still stands
+    SELECT rp.source_id, rp.url, arg_max(rp.crawl_id, u.started_at) AS crawl_id, max(u.started_at) AS started_at
+    FROM raw_pages rp JOIN usable_crawls u USING (crawl_id, source_id)
+    JOIN failed_pages f USING (source_id, url)
+    WHERE coalesce(rp.usable, true)
+    GROUP BY rp.source_id, rp.url
+), stated AS (
     SELECT o.* EXCLUDE (crawl_id), s.started_at AS observed_at
     FROM observations o JOIN standing s USING (crawl_id, source_id)
     UNION ALL BY NAME
-    SELECT source_id, source_url AS url, entity, model_id, provider_id, provider_model_id, variant,
+    SELECT o.* EXCLUDE (crawl_id), g.started_at AS observed_at
+    FROM last_good g
+    JOIN observations o ON o.crawl_id = g.crawl_id AND o.source_id = g.source_id AND o.url = g.url
+    LEFT JOIN base b ON b.source_id = g.source_id
+    WHERE b.base_at IS NULL OR g.started_at < b.base_at
+), observed AS (
+    SELECT * REPLACE ('' AS provider_model_id) FROM stated
+    UNION ALL BY NAME
+    -- The creator's own API offer states the model's limits first-hand (a lab's offer of its model):
+    -- its limits are model claims too, ranked as the creator's page when the creator's own source
+    -- says them, else as a provider's claim about its own offer (above catalogs' model claims).
+    SELECT source_id, url, 'model' AS entity, model_id, '' AS provider_id, '' AS provider_model_id, '' AS variant,
+           benchmark_id, field, raw, value, status, observed_at, seq, true AS creator_offer
+    FROM stated
+    WHERE entity = 'offer' AND variant = '' AND field IN {limits} AND status = 'known'
+      AND split_part(provider_id, '-', 1) = split_part(model_id, '/', 1)
+    UNION ALL BY NAME
+    -- the provider's own model id, as each source states it: a claim like any other
+    SELECT source_id, url, entity, model_id, provider_id, '' AS provider_model_id, variant, benchmark_id,
+           'provider_model_id' AS field, provider_model_id AS raw, provider_model_id AS value,
+           'known' AS status, observed_at, min(seq) AS seq
+    FROM stated WHERE entity = 'offer' AND provider_model_id <> ''
+    GROUP BY ALL
+    UNION ALL BY NAME
+    -- the creator of a model whose id names a creator the identity rules know (curated)
+    SELECT 'curated' AS source_id, 'warehouse/curated/aliases.yaml' AS url, 'model' AS entity, m.model_id,
+           '' AS provider_id, '' AS provider_model_id, '' AS variant, '' AS benchmark_id, 'creator' AS field,
+           cr.creator_id AS raw, cr.name AS value, 'known' AS status,
+           TIMESTAMPTZ '2000-01-01 00:00:00+00' AS observed_at, 0 AS seq
+    FROM (SELECT DISTINCT model_id FROM stated WHERE entity <> 'benchmark') m
+    JOIN creators cr ON cr.creator_id = split_part(m.model_id, '/', 1)
+    UNION ALL BY NAME
+    SELECT source_id, source_url AS url, entity, model_id, provider_id, '' AS provider_model_id, variant,
            benchmark_id, field, reason AS raw, value, 'known' AS status,
-           CAST(reviewed_on AS TIMESTAMPTZ) AS observed_at
+           CAST(reviewed_on AS TIMESTAMPTZ) AS observed_at, 0 AS seq
     FROM overrides WHERE CAST(reviewed_on AS TIMESTAMPTZ) <= $ts
 ), claimed AS (
     -- For an offer, what counts is whose offer it is: the provider's own page speaks for it
     -- first-hand, any other source (even a first-party page of someone else) is a catalog claim.
     SELECT o.*,
-           CASE WHEN o.entity <> 'offer' OR src.authority = 'override' THEN src.authority
+           CASE WHEN o.creator_offer AND src.authority NOT IN ('override', 'first_party') THEN 'provider'
+                WHEN o.entity <> 'offer' OR src.authority = 'override' THEN src.authority
                 WHEN src.provider_id = o.provider_id AND src.authority = 'first_party' THEN 'first_party'
                 WHEN src.provider_id = o.provider_id THEN 'provider'
                 ELSE 'catalog' END AS authority
     FROM observed o JOIN sources src USING (source_id)
 )
-SELECT c.*, coalesce(specific.rank, dflt.rank) AS rank, ft.type AS ftype,
+SELECT c.* EXCLUDE (seq, creator_offer), coalesce(c.seq, 0) AS seq, coalesce(specific.rank, dflt.rank) AS rank, ft.type AS ftype,
        -- How exactly a claim states its value: more decimals, an exact count rather than a
        -- "128K" label, a day rather than a month. Decides between claims of equal authority.
        CASE WHEN c.status <> 'known' THEN 0
             WHEN ft.type = 'decimal' THEN length(split_part(c.value, '.', 2))
             WHEN ft.type = 'int' THEN CASE WHEN regexp_matches(coalesce(c.raw, ''), '\\d\\s*[kKmMbB]') THEN 0 ELSE 1 END
             WHEN ft.type = 'partial_date' THEN length(c.value)
-            ELSE 0 END AS precision
+            ELSE 0 END AS precision,
+       -- Model limits: the largest claim first (see MODEL_LIMITS)
+       CASE WHEN c.entity = 'model' AND c.status = 'known' AND c.field IN {limits}
+            THEN TRY_CAST(c.value AS BIGINT) END AS limit_value
 FROM claimed c
 JOIN field_types ft USING (entity, field)
 LEFT JOIN policy specific ON specific.entity = c.entity AND specific.field = c.field AND specific.authority = c.authority
 JOIN policy dflt ON dflt.entity = '*' AND dflt.authority = c.authority
-QUALIFY row_number() OVER (
-    PARTITION BY c.source_id, c.entity, c.model_id, c.provider_id, c.provider_model_id, c.variant,
-                 c.benchmark_id, c.field
-    ORDER BY c.observed_at DESC, precision DESC, c.url, c.value NULLS LAST) = 1
-"""
+-- A source's claims from its newest observation of the field; all the distinct values it states
+-- there stay (a source that disagrees with itself is a conflict like any other).
+QUALIFY rank() OVER (
+    PARTITION BY c.source_id, c.entity, c.model_id, c.provider_id, c.variant, c.benchmark_id, c.field
+    ORDER BY c.observed_at DESC) = 1
+  AND row_number() OVER (
+    PARTITION BY c.source_id, c.entity, c.model_id, c.provider_id, c.variant, c.benchmark_id, c.field,
+                 c.status, c.value
+    ORDER BY coalesce(specific.rank, dflt.rank), precision DESC, c.seq, c.url) = 1
+""".format(limits=str(MODEL_LIMITS))
 
 WINNERS_SQL = """
 CREATE OR REPLACE TEMP TABLE winners AS
@@ -86,7 +148,8 @@ FROM (
 )
 QUALIFY row_number() OVER (
     PARTITION BY entity, model_id, provider_id, provider_model_id, variant, benchmark_id, field
-    ORDER BY (status = 'known') DESC, rank, precision DESC, observed_at DESC, source_id) = 1
+    ORDER BY (status = 'known') DESC, rank, limit_value DESC NULLS LAST, precision DESC, observed_at DESC,
+             source_id, seq) = 1
 """
 
 # Two known values "within display rounding": a decimal that rounds to the other (0.201 ->
@@ -117,6 +180,8 @@ JOIN (
     SELECT c.*, {_WITHIN_ROUNDING.replace("a.value", "c.value").replace("b.value", "w2.value").replace("ft =", "c.ftype =")} AS within
     FROM claims c JOIN winners w2 USING (entity, model_id, provider_id, provider_model_id, variant, benchmark_id, field)
     WHERE c.status = 'known'
+      -- a smaller model limit than the chosen one is a serving limit (MODEL_LIMITS), not a conflict
+      AND NOT coalesce(c.limit_value < TRY_CAST(w2.value AS BIGINT), false)
 ) c USING (entity, model_id, provider_id, provider_model_id, variant, benchmark_id, field)
 WHERE w.status = 'known'
 GROUP BY ALL
@@ -131,8 +196,8 @@ LIMIT_FIELDS = ("context_window", "max_output_tokens")  # a limit that shrinks
 
 PREVIOUS_SQL = """
 CREATE OR REPLACE TEMP TABLE previous AS
-SELECT 'offer' AS entity, model_id, provider_id, provider_model_id, variant, '' AS benchmark_id, field, prev
-FROM (UNPIVOT (SELECT model_id, provider_id, provider_model_id, variant, {offer_cols} FROM offer_versions
+SELECT 'offer' AS entity, model_id, provider_id, '' AS provider_model_id, variant, '' AS benchmark_id, field, prev
+FROM (UNPIVOT (SELECT model_id, provider_id, variant, {offer_cols} FROM offer_versions
                WHERE valid_to IS NULL)
       ON {offer_names} INTO NAME field VALUE prev)
 UNION ALL

@@ -25,6 +25,7 @@ class ModelRecord(_Record):
     creator: str | None
     context_window: int | None
     context_window_label: str | None
+    max_input_tokens: int | None
     max_output_tokens: int | None
     parameters_total: int | None
     parameters_active: int | None
@@ -56,7 +57,7 @@ class OfferRecord(_Record):
     model_id: str
     provider_id: str
     provider_name: str | None
-    provider_model_id: str
+    provider_model_id: str | None  # the provider's own id, when a source states it
     variant: str
     input_usd_per_mtok: Usd | None
     input_label: str | None
@@ -65,6 +66,7 @@ class OfferRecord(_Record):
     cached_input_usd_per_mtok: Usd | None
     cache_write_usd_per_mtok: Usd | None
     context_window: int | None
+    max_input_tokens: int | None
     max_output_tokens: int | None
     quantization: str | None
     offer_name: str | None
@@ -100,15 +102,38 @@ class Parameters(_Record):
     label: str | None
 
 
+# The kinds of non-standard route (comparisons.yaml `non_standard_routes`; a route priced $0 for
+# input and output is `free` unless the model itself is listed in `free_models`).
+RouteKind = Literal["free", "batch", "flex", "priority", "commitment", "regional-surcharge"]
+
+
 class Price(_Record):
+    """A cheapest standard price. `providers`: every provider with a standard route at exactly this
+    price (ties), by name then id; `provider` is the first of them."""
+
     usd_per_mtok: Usd
     label: str
     provider: ProviderRef
+    providers: list[ProviderRef]
 
 
 class Monthly(_Record):
+    """The lowest monthly cost at the traffic profile over standard routes; `providers` as in Price."""
+
     usd: Usd
     provider: ProviderRef
+    providers: list[ProviderRef]
+
+
+class OtherRoute(_Record):
+    """The cheapest route of one non-standard kind (batch, flex, ...): shown beside the cheapest
+    standard route, never chosen as it. Cheapest by input, then output, then provider name."""
+
+    kind: RouteKind
+    provider: ProviderRef
+    variant: str
+    input_usd_per_mtok: Usd | None
+    output_usd_per_mtok: Usd | None
 
 
 class Score(_Record):
@@ -131,11 +156,12 @@ class Side(_Record):
     capabilities: dict[str, Tri]
     cheapest_input: Price | None
     cheapest_output: Price | None
-    providers: list[ProviderRef]
+    providers: list[ProviderRef]  # providers with at least one standard route
     providers_count: int
     blended_70_30_usd_per_mtok: Usd | None
     blended_3_1_usd_per_mtok: Usd | None
     monthly: Monthly | None
+    other_routes: list[OtherRoute]  # one per non-standard kind the model has, in kind order
     benchmarks: dict[str, Score]
     last_reviewed: date | None
 
@@ -186,6 +212,9 @@ class ComparisonRecord(_Record):
     benchmarks: list[SharedBenchmark]
     largest_benchmark_gap: BenchmarkGap | None
     traffic_profile: TrafficProfile
+    # Why a pair figure is null, per field name (cheaper_pct: "b (x/y) has no standard input price");
+    # every null price figure, ratio, percent and context_leader has an entry.
+    null_reasons: dict[str, str]
 
 
 class BenchmarkRecord(_Record):

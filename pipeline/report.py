@@ -25,7 +25,8 @@ PRICE_FIELDS = ("input_usd_per_mtok", "output_usd_per_mtok", "cached_input_usd_p
 # --- What changed in given crawls (parameter $crawl_ids: VARCHAR[]) -------------------------------
 # An offer's versions in one crawl: a version opened by the crawl with no version of the same key
 # closed by it is a new offer; closed with none opened is a retired offer; one closed and one
-# opened is a change (a price move when a price differs).
+# opened is a change (a price move when a price differs). An offer's key is (model_id,
+# provider_id, variant): provider_model_id is a fact of the offer (possibly null), shown, not matched.
 
 NEW_OFFERS_SQL = """
 SELECT n.opened_by AS crawl_id, n.model_id, n.provider_id, n.provider_model_id, n.variant,
@@ -34,8 +35,8 @@ FROM offer_versions n
 WHERE n.opened_by IN (SELECT unnest($crawl_ids::VARCHAR[]))
   AND NOT EXISTS (SELECT 1 FROM offer_versions o
                   WHERE o.closed_by = n.opened_by AND o.model_id = n.model_id AND o.provider_id = n.provider_id
-                    AND o.provider_model_id = n.provider_model_id AND o.variant = n.variant)
-ORDER BY crawl_id, model_id, provider_id, provider_model_id, variant
+                    AND o.variant = n.variant)
+ORDER BY crawl_id, model_id, provider_id, variant, provider_model_id
 """
 
 RETIRED_OFFERS_SQL = """
@@ -45,14 +46,15 @@ FROM offer_versions o
 WHERE o.closed_by IN (SELECT unnest($crawl_ids::VARCHAR[]))
   AND NOT EXISTS (SELECT 1 FROM offer_versions n
                   WHERE n.opened_by = o.closed_by AND n.model_id = o.model_id AND n.provider_id = o.provider_id
-                    AND n.provider_model_id = o.provider_model_id AND n.variant = o.variant)
-ORDER BY crawl_id, model_id, provider_id, provider_model_id, variant
+                    AND n.variant = o.variant)
+ORDER BY crawl_id, model_id, provider_id, variant, provider_model_id
 """
 
 PRICE_MOVES_SQL = """
 SELECT crawl_id, model_id, provider_id, provider_model_id, variant, field, old, new
 FROM (
-    SELECT n.opened_by AS crawl_id, n.model_id, n.provider_id, n.provider_model_id, n.variant,
+    SELECT n.opened_by AS crawl_id, n.model_id, n.provider_id,
+           coalesce(n.provider_model_id, o.provider_model_id) AS provider_model_id, n.variant,
            unnest([
                {'field': 'input_usd_per_mtok', 'old': o.input_usd_per_mtok, 'new': n.input_usd_per_mtok},
                {'field': 'output_usd_per_mtok', 'old': o.output_usd_per_mtok, 'new': n.output_usd_per_mtok},
@@ -64,11 +66,11 @@ FROM (
     FROM offer_versions n
     JOIN offer_versions o
       ON o.closed_by = n.opened_by AND o.model_id = n.model_id AND o.provider_id = n.provider_id
-     AND o.provider_model_id = n.provider_model_id AND o.variant = n.variant
+     AND o.variant = n.variant
     WHERE n.opened_by IN (SELECT unnest($crawl_ids::VARCHAR[]))
 )
 WHERE old IS DISTINCT FROM new
-ORDER BY crawl_id, model_id, provider_id, provider_model_id, variant, field
+ORDER BY crawl_id, model_id, provider_id, variant, provider_model_id, field
 """
 
 # A conflict of a crawl is new when the same field of the same entity had no conflict in the
@@ -83,9 +85,8 @@ FROM conflict_log l JOIN ordered c USING (crawl_id)
 WHERE l.crawl_id IN (SELECT unnest($crawl_ids::VARCHAR[]))
   AND NOT EXISTS (SELECT 1 FROM conflict_log p
                   WHERE p.crawl_id = c.previous_crawl AND p.entity = l.entity AND p.model_id = l.model_id
-                    AND p.provider_id = l.provider_id AND p.provider_model_id = l.provider_model_id
-                    AND p.variant = l.variant AND p.field = l.field)
-ORDER BY l.crawl_id, l.severity, l.entity, l.model_id, l.provider_id, l.provider_model_id, l.variant, l.field
+                    AND p.provider_id = l.provider_id AND p.variant = l.variant AND p.field = l.field)
+ORDER BY l.crawl_id, l.severity, l.entity, l.model_id, l.provider_id, l.variant, l.provider_model_id, l.field
 """
 
 # --- The current state, for a before/after comparison (a rebuild re-opens every version) ---------
@@ -106,7 +107,7 @@ CRAWLS_ON_DAY_SQL = """
 SELECT crawl_id FROM crawls WHERE CAST(started_at AS DATE) = $day ORDER BY started_at, crawl_id
 """
 
-OfferKey = tuple[str, str, str, str]  # model_id, provider_id, provider_model_id, variant
+OfferKey = tuple[str, str, str, str]  # model_id, provider_id, provider_model_id ('' if unknown), variant
 
 
 @dataclass(frozen=True)
@@ -177,7 +178,12 @@ def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any] | Non
 
 
 def _key(r: Mapping[str, Any]) -> OfferKey:
-    return (r["model_id"], r["provider_id"], r["provider_model_id"], r["variant"])
+    return (r["model_id"], r["provider_id"], r["provider_model_id"] or "", r["variant"])
+
+
+def _identity(key: OfferKey) -> tuple[str, str, str]:
+    """What identifies an offer: model, provider, variant (the provider's model id is a fact of it)."""
+    return (key[0], key[1], key[3])
 
 
 def _claims(raw: str | None) -> tuple[tuple[str, str | None], ...]:
@@ -238,20 +244,23 @@ def snapshot(con: duckdb.DuckDBPyConnection) -> Snapshot:
 
 
 def changes_between(before: Snapshot, after: Snapshot) -> Changes:
-    """What differs between two states of the warehouse (e.g. before and after a rebuild)."""
+    """What differs between two states of the warehouse (e.g. before and after a rebuild). Offers
+    are matched on (model, provider, variant); a changed provider model id is not a new offer."""
     label = after.crawl_id or ""
     out = Changes(crawl_ids=[label] if label else [])
-    for key in sorted(after.offers.keys() - before.offers.keys()):
-        p = after.offers[key]
-        out.new_offers.append(OfferChange(label, key, p["input_usd_per_mtok"], p["output_usd_per_mtok"]))
-    for key in sorted(before.offers.keys() - after.offers.keys()):
-        p = before.offers[key]
-        out.retired_offers.append(OfferChange(label, key, p["input_usd_per_mtok"], p["output_usd_per_mtok"]))
-    for key in sorted(before.offers.keys() & after.offers.keys()):
+    was = {_identity(k): k for k in before.offers}
+    now = {_identity(k): k for k in after.offers}
+    for ident in sorted(now.keys() - was.keys()):
+        p = after.offers[now[ident]]
+        out.new_offers.append(OfferChange(label, now[ident], p["input_usd_per_mtok"], p["output_usd_per_mtok"]))
+    for ident in sorted(was.keys() - now.keys()):
+        p = before.offers[was[ident]]
+        out.retired_offers.append(OfferChange(label, was[ident], p["input_usd_per_mtok"], p["output_usd_per_mtok"]))
+    for ident in sorted(was.keys() & now.keys()):
         for f in PRICE_FIELDS:
-            old, new = before.offers[key][f], after.offers[key][f]
+            old, new = before.offers[was[ident]][f], after.offers[now[ident]][f]
             if old != new:
-                out.price_moves.append(PriceMove(label, key, f, old, new))
+                out.price_moves.append(PriceMove(label, now[ident], f, old, new))
     for ckey in sorted(after.conflicts.keys() - before.conflicts.keys()):
         out.new_conflicts.append(_conflict(after.conflicts[ckey], label))
     return out
@@ -270,6 +279,23 @@ def money(value: Decimal | None) -> str:
 
 def _pct(p: Decimal | None) -> str:
     return "—" if p is None else f"{p:+.2f}%"
+
+
+def move_text(old: Decimal | None, new: Decimal | None) -> str:
+    """How a price moved: the percent, or why there is none (a move from $0 has no percent, a
+    price that became unknown or was first stated neither)."""
+    pct = percent_change(old, new)
+    if pct is not None:
+        return _pct(pct)
+    if old is None and new is None:
+        return "—"
+    if old is None:
+        return "newly priced"
+    if new is None:
+        return "now unknown"
+    if old == 0:
+        return "unchanged at $0" if new == 0 else "from $0: no percent"
+    return "—"
 
 
 def _offer_label(key: OfferKey) -> str:
@@ -310,7 +336,7 @@ def changes_table(changes: Changes) -> list[dict[str, str | None]]:
         pct = m.percent
         row("price move", m.crawl_id, m.key, m.field, None if m.old is None else money(m.old),
             None if m.new is None else money(m.new), None if pct is None else str(pct),
-            f"{money(m.old)} -> {money(m.new)}" + (f" ({_pct(pct)})" if pct is not None else ""))
+            f"{money(m.old)} -> {money(m.new)} ({move_text(m.old, m.new)})")
     for c in changes.new_conflicts:
         claims = ", ".join(f"{s}={v}" for s, v in c.claims)
         row("new conflict", c.crawl_id, c.key, c.field, None, c.chosen_value, None,
@@ -327,7 +353,8 @@ def _changes_markdown(changes: Changes, limit: int) -> list[str]:
     if changes.price_moves:
         out += ["", "### Price moves (USD per 1M tokens)", "", "| offer | field | old | new | change |", "|---|---|---|---|---|"]
         for m in changes.price_moves[:limit]:
-            out.append(f"| {_md(_offer_label(m.key))} | {m.field} | {money(m.old)} | {money(m.new)} | {_pct(m.percent)} |")
+            out.append(f"| {_md(_offer_label(m.key))} | {m.field} | {money(m.old)} | {money(m.new)} | "
+                       f"{move_text(m.old, m.new)} |")
         if len(changes.price_moves) > limit:
             out.append(f"\n… and {len(changes.price_moves) - limit} more (see the changes table).")
     for title, items in (("New offers", changes.new_offers), ("Retired offers", changes.retired_offers)):

@@ -92,13 +92,12 @@ def test_malformed_price_makes_the_source_partial_and_keeps_the_good_price(tmp_p
     assert cf.health == "partial"
     problem = next(p for p in cf.errors if p.field == "input_usd_per_mtok")
     assert CF_URL in problem.url and "abc" in problem.message
-    # both Cloudflare routes keep their prices: its own page's (bad cell, last good value kept) and
-    # the one OpenRouter reports for Cloudflare's endpoint (a healthy source, unchanged)
+    # Cloudflare's one route keeps its prices: its own page's bad cell keeps the last good value,
+    # and OpenRouter's report of the same route (a claim about the same offer) agrees
     rows = con.execute("""SELECT provider_model_id, input_usd_per_mtok, output_usd_per_mtok FROM offers_current
                           WHERE model_id = ? AND provider_id = 'cloudflare-workers-ai' ORDER BY ALL""",
                        [LLAMA_1B]).fetchall()
-    assert rows == [("@cf/meta/llama-3.2-1b-instruct", Decimal("0.027"), Decimal("0.201")),
-                    ("meta-llama/llama-3.2-1b-instruct", Decimal("0.027"), Decimal("0.201"))]
+    assert rows == [("@cf/meta/llama-3.2-1b-instruct", Decimal("0.027"), Decimal("0.201"))]
 
 
 def test_a_healthy_crawl_that_stops_listing_an_offer_retires_it(tmp_path, archive):

@@ -103,7 +103,7 @@ def test_layout_change_makes_the_pricing_page_unusable():
 
 def test_overview_facts():
     result = run_case(CASES / "overview_page")
-    sonnet = {o.field: o.value for o in result.observations if o.model_id == "anthropic/claude-sonnet-4-5"}
+    sonnet = {o.field: o.value for o in result.observations if o.model_id == "anthropic/claude-sonnet-4.5"}
     assert sonnet["context_window"] == "200000"  # not the 1M beta window
     assert (sonnet["max_output_tokens"], sonnet["knowledge_cutoff"]) == ("64000", "2025-01")
     assert (sonnet["supports_vision"], sonnet["supports_reasoning"], sonnet["name"]) == ("true", "true", "Claude Sonnet 4.5")
@@ -114,8 +114,8 @@ def test_overview_facts():
 def test_overview_and_pricing_name_the_same_models():
     over = {o.model_id for o in run_case(CASES / "overview_page").observations}
     prices = {o.model_id for o in run_case(CASES / "pricing_page").observations}
-    assert prices - over == {"anthropic/claude-haiku-4-5"}  # not in the small overview fixture
-    assert {"anthropic/claude-sonnet-4-5", "anthropic/claude-3-5-haiku"} <= over & prices
+    assert prices - over == {"anthropic/claude-haiku-4.5"}  # not in the small overview fixture
+    assert {"anthropic/claude-sonnet-4.5", "anthropic/claude-3.5-haiku"} <= over & prices
 
 
 def test_bad_overview_values_are_problems_naming_field_and_text():
@@ -176,8 +176,8 @@ def test_every_recorded_page_parses_without_errors():
 
 
 @pytest.mark.parametrize(("model_id", "input_price", "output_price"), [
-    ("anthropic/claude-opus-4-1", "15", "75"), ("anthropic/claude-sonnet-4-5", "3", "15"),
-    ("anthropic/claude-haiku-4-5", "1", "5"), ("anthropic/claude-3-5-haiku", "0.8", "4"),
+    ("anthropic/claude-opus-4.1", "15", "75"), ("anthropic/claude-sonnet-4.5", "3", "15"),
+    ("anthropic/claude-haiku-4.5", "1", "5"), ("anthropic/claude-3.5-haiku", "0.8", "4"),
 ])
 def test_recorded_prices(model_id, input_price, output_price):
     offer = facts("offer", model_id)
@@ -185,10 +185,10 @@ def test_recorded_prices(model_id, input_price, output_price):
 
 
 def test_recorded_model_facts():
-    sonnet = facts("model", "anthropic/claude-sonnet-4-5")
+    sonnet = facts("model", "anthropic/claude-sonnet-4.5")
     assert (sonnet["context_window"], sonnet["max_output_tokens"], sonnet["knowledge_cutoff"]) == ("200000", "64000", "2025-01")
-    assert facts("offer", "anthropic/claude-sonnet-4-5")["input_usd_per_mtok_above_tier"] == "6"
-    assert facts("model", "anthropic/claude-opus-4-1")["max_output_tokens"] == "32000"
+    assert facts("offer", "anthropic/claude-sonnet-4.5")["input_usd_per_mtok_above_tier"] == "6"
+    assert facts("model", "anthropic/claude-opus-4.1")["max_output_tokens"] == "32000"
     # every priced model is described by the overview (both pages key models the same way)
     priced = {o.model_id for o in recorded().observations if o.entity == "offer"}
     described = {o.model_id for o in recorded().observations if o.entity == "model"}

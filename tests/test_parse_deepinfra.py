@@ -74,10 +74,11 @@ def test_offer_of_the_3b_instruct_model():
         "meta/llama-3.2-3b-instruct"}
 
 
-def test_a_turbo_deployment_is_its_model_served_under_its_own_id():
+def test_a_turbo_id_names_a_model_of_its_own_unless_an_alias_says_otherwise():
+    # "-turbo" names another product (gpt-4-turbo is not gpt-4): never folded by a rule (issue 9)
     (model_id,) = {o.model_id for o in run_case(CASES / "models_list").observations
                    if o.provider_model_id == "meta-llama/Llama-3.3-70B-Instruct-Turbo"}
-    assert model_id == "meta/llama-3.3-70b-instruct"
+    assert model_id == "meta/llama-3.3-70b-instruct-turbo"
 
 
 def test_not_stated_limits_are_not_invented():

@@ -85,7 +85,7 @@ def test_keys_lose_the_routing_prefix_and_name_the_canonical_provider():
 def test_region_segment_of_a_key_is_the_offer_variant():
     result = run_case(CASES / "price_file")
     bedrock = _offer(result, "aws-bedrock", "meta.llama3-2-1b-instruct-v1:0", "us-west-2")
-    assert bedrock["input_usd_per_mtok"] == ("known", "0.1") and bedrock["context_window"] == ("known", "128000")
+    assert bedrock["input_usd_per_mtok"] == ("known", "0.1") and bedrock["max_input_tokens"] == ("known", "128000")
     assert not _offer(result, "aws-bedrock", "meta.llama3-2-1b-instruct-v1:0", "")
 
 
@@ -128,10 +128,12 @@ def test_non_chat_entries_and_sample_spec_are_skipped_with_counted_reasons():
     assert any(m.startswith("sample_spec:") for m in skips)
     assert any("text-embedding-3-small" in m and "'embedding'" in m for m in skips)
     assert any("dall-e-3" in m and "'image_generation'" in m for m in skips)
-    assert any("'perplexity': 2 entries" in m for m in skips)
     assert any("1-month-commitment" in m and "provisioned throughput" in m for m in skips)
     models = {o.model_id for o in result.observations}
-    assert not {m for m in models if "embedding" in m or "dall-e" in m or "sonar" in m}
+    assert not {m for m in models if "embedding" in m or "dall-e" in m}
+    # a provider no curated file names is still a provider (its slug): nothing skipped for want of a map
+    assert {o.provider_id for o in result.observations if "sonar" in o.model_id} == {"perplexity"}
+    assert result.providers["perplexity"] == "Perplexity"
     assert all(p.source_id == SOURCE and p.url == URL for p in result.problems)
 
 
@@ -143,7 +145,7 @@ def test_malformed_values_are_problems_naming_source_url_field_and_text():
     assert (price.source_id, price.url) == (SOURCE, load_page(case).url)
     assert "o3-mini" in price.message and "'0.0000011O'" in price.message
     assert "'-1'" in by_field["output_usd_per_mtok"].message
-    assert "'about a million'" in by_field["context_window"].message
+    assert "'about a million'" in by_field["max_input_tokens"].message
     assert "'no'" in by_field["supports_vision"].message
     # the rest of each entry is still read; a null price is unknown, never zero
     assert _offer(result, "openai", "o3-mini")["output_usd_per_mtok"] == ("known", "4.4")
@@ -217,10 +219,10 @@ def test_every_recorded_page_parses_without_errors(crawl):
 def test_recorded_2026_04_15_golden_offers():
     offers = golden_offers(CRAWLS[0])
     assert offers["meta/llama-3.2-1b"] == {("fireworks-ai", "accounts/fireworks/models/llama-v3p2-1b", ""): {
-        "input_usd_per_mtok": "0.1", "output_usd_per_mtok": "0.1", "context_window": "131072", "max_output_tokens": "16384"}}
+        "input_usd_per_mtok": "0.1", "output_usd_per_mtok": "0.1", "max_input_tokens": "131072", "max_output_tokens": "16384"}}
     (mixtral,) = offers["mistral/mixtral-8x22b-instruct-v0.3"].items()
     assert mixtral[0] == ("replicate", "mistralai/mixtral-8x22b-instruct-v0.3", "")
-    assert (mixtral[1]["input_usd_per_mtok"], mixtral[1]["output_usd_per_mtok"], mixtral[1]["context_window"]) == ("2", "2", "65536")
+    assert (mixtral[1]["input_usd_per_mtok"], mixtral[1]["output_usd_per_mtok"], mixtral[1]["max_input_tokens"]) == ("2", "2", "65536")
     assert set(offers["openai/o3-mini"]) == {("openai", "o3-mini", ""), ("azure-openai", "o3-mini", "")}
     assert set(offers) == {"meta/llama-3.2-1b", "mistral/mixtral-8x22b-instruct-v0.3", "openai/o3-mini"}
 
@@ -237,7 +239,7 @@ def test_recorded_2026_04_24_adds_replicate_o4_mini_only():
 def test_recorded_2026_06_04_adds_cloudflare_llama_1b_instruct_only():
     offers = golden_offers(CRAWLS[2])
     assert offers["meta/llama-3.2-1b-instruct"] == {("cloudflare-workers-ai", "@cf/meta/llama-3.2-1b-instruct", ""): {
-        "input_usd_per_mtok": "0.027", "output_usd_per_mtok": "0.201", "context_window": "60000", "max_output_tokens": "60000"}}
+        "input_usd_per_mtok": "0.027", "output_usd_per_mtok": "0.201", "max_input_tokens": "60000", "max_output_tokens": "60000"}}
     before = golden_offers(CRAWLS[1])
     assert {m: o for m, o in offers.items() if m != "meta/llama-3.2-1b-instruct"} == before
 

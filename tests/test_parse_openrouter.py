@@ -75,10 +75,14 @@ def test_missing_completion_price_is_skipped_for_that_field_only():
     assert "input_usd_per_mtok" in got and "output_usd_per_mtok" not in got
 
 
-def test_context_length_is_an_offer_fact_never_a_model_fact():
-    for case in ("models_list", "endpoints_llama_1b"):
-        assert not [o for o in run_case(CASES / case).observations
-                    if o.entity == "model" and o.field == "context_window"]
+def test_context_length_is_the_routes_limit_and_a_catalog_claim_about_the_model():
+    # on the models list: the route's serving limit (offer) and a catalog's model-level claim, which
+    # reconcile weighs against the others (the largest claim of equal authority is the model's)
+    llama = [o for o in run_case(CASES / "models_list").observations
+             if o.model_id == "meta/llama-3.2-1b-instruct" and o.field == "context_window"]
+    assert {(o.entity, o.value) for o in llama} == {("offer", "60000"), ("model", "60000")}
+    # an endpoints page speaks of routes only
+    assert not [o for o in run_case(CASES / "endpoints_llama_1b").observations if o.entity == "model"]
 
 
 def test_absent_capabilities_state_nothing():
@@ -93,8 +97,10 @@ def test_absent_capabilities_state_nothing():
 def test_endpoints_are_offers_of_the_upstream_provider_not_variants_of_openrouter():
     result = run_case(CASES / "endpoints_llama_1b")
     offers = {(o.provider_id, o.provider_model_id, o.variant) for o in result.observations}
-    assert offers == {("cloudflare-workers-ai", "meta-llama/llama-3.2-1b-instruct", ""),
-                      ("deepinfra", "meta-llama/llama-3.2-1b-instruct", "")}
+    # OpenRouter names the route by its own id, not the upstream's: no provider model id is claimed,
+    # so its report meets Cloudflare's own page on one offer (model, provider, variant)
+    assert offers == {("cloudflare-workers-ai", None, ""), ("deepinfra", None, "")}
+    assert result.providers == {"cloudflare-workers-ai": "Cloudflare", "deepinfra": "DeepInfra"}
     assert all(o.entity == "offer" and o.source_id == "openrouter" for o in result.observations)
 
 
@@ -105,27 +111,20 @@ def test_tag_suffix_is_the_quantization_and_keeps_two_endpoints_of_one_upstream_
     assert deepinfra == {("bf16", "bf16"), ("fp8", "fp8")}
 
 
-def test_unmapped_upstream_is_skipped_with_its_tag_and_records_nothing():
+def test_an_upstream_no_curated_file_names_is_a_provider_of_its_own():
     result = run_case(CASES / "endpoints_upstreams")
-    (skip,) = [p for p in result.problems if "mystery-gpu" in p.message]
-    assert skip.severity == "skip" and "upstream_providers" in skip.message
-    assert not [o for o in result.observations if o.provider_id in ("openrouter", "mystery-gpu")]
+    mystery = {o.field: o.value for o in result.observations if o.provider_id == "mystery-gpu"}
+    assert mystery["input_usd_per_mtok"] == "0.01" and "mystery-gpu" in result.providers
+    assert not [p for p in result.problems if "mystery-gpu" in p.message]
+    assert not [o for o in result.observations if o.provider_id == "openrouter"]
 
 
-def test_endpoints_without_the_upstream_map_make_the_page_unusable():
-    from pipeline.parse import parse_page
-    from tests.parse_helpers import _registry
-    source = _registry().get(SOURCE)
-    bare = source.model_copy(update={"options": {k: v for k, v in source.options.items() if k != "upstream_providers"}})
-    (problem,) = parse_page(load_page(CASES / "endpoints_llama_1b"), bare).problems
-    assert problem.severity == "error" and "upstream_providers" in problem.message
-
-
-def test_every_mapped_upstream_is_a_configured_provider():
-    from tests.parse_helpers import _registry
-    registry = _registry()
-    mapped = set(registry.get(SOURCE).options["upstream_providers"].values())
-    assert mapped <= set(registry.providers), mapped - set(registry.providers)
+def test_upstream_tags_resolve_through_the_curated_provider_spellings():
+    from pipeline.providers import canonical_provider
+    assert [canonical_provider(t) for t in ("cloudflare", "fireworks", "amazon-bedrock", "google-ai-studio",
+                                            "together", "azure", "deepinfra")] == [
+        "cloudflare-workers-ai", "fireworks-ai", "aws-bedrock", "google-gemini", "together-ai",
+        "azure-openai", "deepinfra"]
 
 
 # --- a real response of the models API, outside the repo (local smoke test) -----------------------

@@ -40,9 +40,10 @@ def con(tmp_path: Path):
 
 
 def obs(source: str, field: str, value: str | None, *, entity: str = "model", provider: str = "",
-        pmid: str = "", status: str = "known", raw: str | None = None, benchmark: str = "") -> dict:
+        pmid: str = "", status: str = "known", raw: str | None = None, benchmark: str = "",
+        variant: str = "") -> dict:
     return {"source": source, "entity": entity, "model_id": M, "provider_id": provider, "provider_model_id": pmid,
-            "variant": "", "benchmark_id": benchmark, "field": field, "raw": raw or value,
+            "variant": variant, "benchmark_id": benchmark, "field": field, "raw": raw or value,
             "value": value if status == "known" else None, "status": status}
 
 
@@ -66,7 +67,7 @@ def current_model(con, col: str):
 
 
 def test_first_party_beats_catalog_and_conflict_is_logged(con):
-    load(con, "c1", 1, [obs("card", "context_window", "131072"), obs("cat", "context_window", "60000")])
+    load(con, "c1", 1, [obs("card", "context_window", "131072"), obs("cat", "context_window", "262144")])
     assert current_model(con, "context_window") == [(131072,)]
     rows = con.execute("SELECT field, chosen_value, chosen_source, rule FROM conflict_log").fetchall()
     assert rows == [("context_window", "131072", "card", "authority: first_party, then precision, then newest")]
@@ -116,22 +117,58 @@ def test_failed_source_keeps_its_last_good_claims(con):
 
 def test_partial_source_updates_but_retires_nothing(con):
     a = {"entity": "offer", "provider": "cloudflare-workers-ai", "pmid": "@cf/a"}
-    b = {"entity": "offer", "provider": "cloudflare-workers-ai", "pmid": "@cf/b"}
+    b = {"entity": "offer", "provider": "cloudflare-workers-ai", "pmid": "@cf/a-fp8", "variant": "fp8"}
     load(con, "c1", 1, [obs("cf", "input_usd_per_mtok", "1", **a), obs("cf", "input_usd_per_mtok", "2", **b)])
     # c2 is partial and lists only a, with a new price: a moves, b stays.
     load(con, "c2", 2, [obs("cf", "input_usd_per_mtok", "1.5", **a)], health={"cf": "partial"})
     rows = con.execute("""SELECT provider_model_id, input_usd_per_mtok FROM offer_versions WHERE valid_to IS NULL
                           ORDER BY 1""").fetchall()
-    assert rows == [("@cf/a", Decimal("1.5")), ("@cf/b", Decimal("2"))]
+    assert rows == [("@cf/a", Decimal("1.5")), ("@cf/a-fp8", Decimal("2"))]
 
 
 def test_healthy_crawl_without_the_offer_retires_it(con):
     a = {"entity": "offer", "provider": "cloudflare-workers-ai", "pmid": "@cf/a"}
-    b = {"entity": "offer", "provider": "cloudflare-workers-ai", "pmid": "@cf/b"}
+    b = {"entity": "offer", "provider": "cloudflare-workers-ai", "pmid": "@cf/a-fp8", "variant": "fp8"}
     load(con, "c1", 1, [obs("cf", "input_usd_per_mtok", "1", **a), obs("cf", "input_usd_per_mtok", "2", **b)])
     _, v = load(con, "c2", 2, [obs("cf", "input_usd_per_mtok", "1", **a)])
     assert v.offers_closed == 1
-    assert con.execute("SELECT provider_model_id FROM offer_versions WHERE closed_by = 'c2'").fetchall() == [("@cf/b",)]
+    assert con.execute("SELECT variant FROM offer_versions WHERE closed_by = 'c2'").fetchall() == [("fp8",)]
+
+
+def test_claims_about_one_route_under_different_ids_are_one_offer_and_the_own_page_wins(con):
+    # Cloudflare's own page and a catalog's report of the same route (OpenRouter names it by its own
+    # id, or states none): one offer (model, provider, variant); the provider's page wins, and the
+    # catalog's other price is a conflict row, not a second Cloudflare offer.
+    load(con, "c1", 1, [obs("cf", "input_usd_per_mtok", "0.027", entity="offer", provider="cloudflare-workers-ai",
+                            pmid="@cf/meta/llama-3.2-1b-instruct"),
+                        obs("cat", "input_usd_per_mtok", "0.05", entity="offer", provider="cloudflare-workers-ai",
+                            pmid="meta-llama/llama-3.2-1b-instruct")])
+    rows = con.execute("SELECT provider_model_id, input_usd_per_mtok FROM offer_versions WHERE valid_to IS NULL").fetchall()
+    assert rows == [("@cf/meta/llama-3.2-1b-instruct", Decimal("0.027"))]
+    conflicts = con.execute("SELECT field, chosen_value, chosen_source, severity FROM conflict_log ORDER BY field").fetchall()
+    assert conflicts == [("input_usd_per_mtok", "0.027", "cf", "major"),
+                         ("provider_model_id", "@cf/meta/llama-3.2-1b-instruct", "cf", "major")]
+
+
+def test_a_source_that_disagrees_with_itself_is_a_conflict(con):
+    load(con, "c1", 1, [obs("cat", "release_date", "2024-09-25"), obs("cat", "release_date", "2024-09-18")])
+    (row,) = con.execute("SELECT field, chosen_source, severity, claims FROM conflict_log").fetchall()
+    assert row[:3] == ("release_date", "cat", "major")
+    assert sorted(c["value"] for c in __import__("json").loads(row[3])) == ["2024-09-18", "2024-09-25"]
+
+
+def test_model_limits_the_largest_claim_of_equal_authority_and_a_smaller_one_is_no_conflict(con):
+    # catalogs report providers' serving limits: 60,000 at one route, 131,072 natively
+    load(con, "c1", 1, [obs("cat", "context_window", "60000"), obs("cat", "context_window", "131072"),
+                        obs("cat", "max_output_tokens", "4096")])
+    assert current_model(con, "context_window, max_output_tokens") == [(131072, 4096)]
+    assert con.execute("SELECT count(*) FROM conflict_log").fetchone() == (0,)
+
+
+def test_the_creators_page_outranks_a_larger_catalog_limit_which_is_then_a_conflict(con):
+    load(con, "c1", 1, [obs("card", "context_window", "128000", raw="128,000"), obs("cat", "context_window", "200000")])
+    assert current_model(con, "context_window") == [(128000,)]
+    assert con.execute("SELECT chosen_source, severity FROM conflict_log").fetchall() == [("card", "major")]
 
 
 def test_asof_macros_rebuild_past_states(con):

@@ -8,7 +8,7 @@ from pathlib import Path
 import duckdb
 import yaml
 
-MIGRATIONS = ["001_schema.sql"]
+MIGRATIONS = ["001_schema.sql", "002_offer_key.sql"]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

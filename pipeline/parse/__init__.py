@@ -8,6 +8,7 @@ unusable); a value it cannot read becomes a Problem naming the field, and no obs
 from __future__ import annotations
 
 import importlib
+import re
 from typing import Callable
 
 from pipeline.config import SourceConfig
@@ -26,16 +27,41 @@ def get_parser(name: str) -> Parser:
 
 def parse_page(page: RawPage, source: SourceConfig) -> ParseResult:
     """Parse one stored page; HTTP errors and broken pages become Problems, never exceptions."""
+    def failed(message: str, severity: str = "error") -> ParseResult:
+        return ParseResult(failed_pages=[page.url], problems=[Problem(
+            source_id=source.id, url=page.url, message=message, severity=severity)])  # type: ignore[arg-type]
+
     if page.status in (401, 403):
         # An access-restricted page (a gated model repo's files) is expected, not a broken source.
-        return ParseResult(problems=[Problem(source_id=source.id, url=page.url, severity="skip",
-                                             message=f"HTTP {page.status}: access restricted, not read")])
+        return failed(f"HTTP {page.status}: access restricted, not read", "skip")
+    if page.status == 404:
+        # Not there (a model's endpoints page that OpenRouter does not serve): a problem of this
+        # page, not of the source. A start URL that is gone shows in the fetch's own errors.
+        return failed("HTTP 404: page not found; what it said last time stands", "skip")
     if page.status >= 400:
-        return ParseResult(problems=[Problem(source_id=source.id, url=page.url, message=f"HTTP {page.status}")])
+        return failed(f"HTTP {page.status}")
     try:
         return get_parser(source.parser)(page, source)
     except PageLayoutError as e:
-        return ParseResult(problems=[Problem(source_id=source.id, url=page.url, message=f"page unusable: {e}")])
+        return failed(f"page unusable: {e}")
     except Exception as e:  # a parser bug must not stop the other pages and sources
-        return ParseResult(problems=[Problem(source_id=source.id, url=page.url,
-                                             message=f"parser {source.parser} crashed: {type(e).__name__}: {e}")])
+        return failed(f"parser {source.parser} crashed: {type(e).__name__}: {e}")
+
+
+# Bedrock's cross-region inference profiles (``us.anthropic...``, ``global.``): the same model
+# served from another geography, at its own price. Every catalog that lists Bedrock ids writes
+# them this way; pipeline.identity reads the model, this keeps the profile as the offer's variant.
+_BEDROCK_PROFILE = re.compile(r"^(us|eu|apac|au|jp|ca|us-gov|global)\.(?=[a-z0-9-]+\.)")
+
+
+def deployment(provider_model_id: str, provider_id: str) -> str:
+    """The deployment a provider's id names besides the model (Bedrock's ``us.``): '' if none."""
+    if provider_id != "aws-bedrock":
+        return ""
+    m = _BEDROCK_PROFILE.match(provider_model_id.strip().lower())
+    return m.group(1) if m else ""
+
+
+def offer_variant(*parts: str) -> str:
+    """One variant text from its parts (region, deployment, price tier, quantization): 'eu/batch'."""
+    return "/".join(p for p in parts if p)

@@ -28,7 +28,7 @@ from pydantic import ValidationError
 
 from pipeline import normalize
 from pipeline.config import SourceConfig
-from pipeline.identity import IdentityError, canonical_model_id
+from pipeline.identity import IdentityError, resolve
 from pipeline.models import Observation, PageLayoutError, ParseResult, Problem, RawPage
 
 PROVIDER_ID = "cloudflare-workers-ai"
@@ -56,18 +56,18 @@ class _Out:
         ))
 
     def offer(self, model_id: str, provider_model_id: str, field: str, raw: str,
-              convert: Callable[[Any], str]) -> bool:
+              convert: Callable[[Any], str], variant: str = "") -> bool:
         try:
             if normalize.is_unknown(raw):
                 obs = Observation(source_id=self.source.id, url=self.page.url, entity="offer",
                                   model_id=model_id, provider_id=PROVIDER_ID,
-                                  provider_model_id=provider_model_id, field=field, raw=raw,
-                                  status="unknown")
+                                  provider_model_id=provider_model_id, variant=variant, field=field,
+                                  raw=raw, status="unknown")
             else:
                 obs = Observation(source_id=self.source.id, url=self.page.url, entity="offer",
                                   model_id=model_id, provider_id=PROVIDER_ID,
-                                  provider_model_id=provider_model_id, field=field, raw=raw,
-                                  value=convert(raw))
+                                  provider_model_id=provider_model_id, variant=variant, field=field,
+                                  raw=raw, value=convert(raw))
         except (ValueError, ValidationError) as e:
             msg = "; ".join(x["msg"] for x in e.errors()) if isinstance(e, ValidationError) else str(e)
             self.problem(f"{provider_model_id}: cannot read {field} from {raw!r}: {msg}", field=field)
@@ -158,16 +158,18 @@ def _row(out: _Out, section: str, n: int, cells: list[Tag], model_col: int, pric
         out.problem(f"{pid}: not priced per input/output token ({shown})", severity="skip")
         return
     try:
-        model_id = canonical_model_id(pid)
+        # A quantized id (``-fp8``, ``-fp8-fast``) is the same model: its variant keeps the offer apart.
+        ident = resolve(pid, PROVIDER_ID)
     except IdentityError as e:
         out.problem(f"{pid}: {e}")
         return
+    model_id = ident.model_id
     for field in _REQUIRED:
         if field not in fields:
             out.problem(f"{pid}: price cell {' / '.join(lines)!r} has no {field.split('_')[0]} token price",
                         field=field)
     for field, line in fields.items():
-        out.offer(model_id, pid, field, line, _price)
+        out.offer(model_id, pid, field, line, _price, ident.variant)
     for line in other:
         out.problem(f"{pid}: price line {line!r} is not an input/output token price: not recorded",
                     severity="skip")

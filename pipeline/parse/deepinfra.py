@@ -74,13 +74,14 @@ class _Out:
             severity=severity,  # type: ignore[arg-type]
         ))
 
-    def offer(self, model_id: str, pmid: str, field: str, raw: Any, convert: Callable[[Any], str]) -> bool:
+    def offer(self, model_id: str, pmid: str, field: str, raw: Any, convert: Callable[[Any], str],
+              variant: str = "") -> bool:
         raw_text = _raw_text(raw)
         try:
             unknown = raw is None or (isinstance(raw, str) and normalize.is_unknown(raw))
             obs = Observation(
                 source_id=self.source.id, url=self.page.url, entity="offer", model_id=model_id,
-                provider_id=PROVIDER_ID, provider_model_id=pmid, field=field, raw=raw_text,
+                provider_id=PROVIDER_ID, provider_model_id=pmid, variant=variant, field=field, raw=raw_text,
                 value=None if unknown else convert(raw), status="unknown" if unknown else "known",
             )
         except (ValueError, TypeError, ArithmeticError, ValidationError) as e:
@@ -166,18 +167,19 @@ def _entry(out: _Out, name: str, entry: dict[str, Any]) -> None:
         out.problem(f"{name}: priced by {pricing.get('type')!r}, not per token", severity="skip")
         return
     try:
-        model_id = resolve(name, PROVIDER_ID).model_id
+        ident = resolve(name, PROVIDER_ID)
     except IdentityError as e:
         out.problem(f"{name}: {e}")
         return
+    model_id, v = ident.model_id, ident.variant  # a quantized id is a variant of the model's offer
     for key, field in PRICE_FIELDS.items():
         if key in pricing:
-            out.offer(model_id, name, field, pricing[key], _price)
+            out.offer(model_id, name, field, pricing[key], _price, v)
         else:
             out.problem(f"{name}: pricing states no {key!r}", field=field)
     if entry.get("max_tokens") is not None:
-        out.offer(model_id, name, "context_window", entry["max_tokens"], _tokens)
+        out.offer(model_id, name, "context_window", entry["max_tokens"], _tokens, v)
     quant = entry.get("quantization")
     if isinstance(quant, str) and not normalize.is_unknown(quant):
-        out.offer(model_id, name, "quantization", quant, _text)
+        out.offer(model_id, name, "quantization", quant, _text, v)
     out.result.items += 1

@@ -6,19 +6,24 @@ One JSON object keyed by LiteLLM's model name; each value states USD prices *per
 legacy ``max_tokens`` is ambiguous and not read), ``litellm_provider``, ``mode`` and
 ``supports_*`` flags. Each usable entry is one offer of the provider it names:
 
-- provider: ``litellm_provider`` mapped to a canonical provider id by ``options.providers`` in
-  sources.yaml (``azure`` -> ``azure-openai``, ``fireworks_ai`` -> ``fireworks-ai``, ...). The
-  entries of a provider the map does not name are skipped, one counted reason per provider.
+- provider: ``litellm_provider`` as a canonical provider (``pipeline.providers``: ``azure`` ->
+  ``azure-openai``, ``fireworks_ai`` -> ``fireworks-ai``, any other as its slug). No entry is
+  skipped for want of a mapping; the file names no providers, so names are curated or the id.
 - provider model id: the key without LiteLLM's routing prefix, so it is the provider's own id
   and meets that provider's own page on the same offer: ``azure/o3-mini`` -> ``o3-mini``,
   ``fireworks_ai/accounts/fireworks/models/llama-v3p2-1b`` -> ``accounts/fireworks/models/llama-v3p2-1b``,
   ``cloudflare/@cf/meta/llama-3.2-1b-instruct`` -> ``@cf/meta/llama-3.2-1b-instruct``.
   A leading region or deployment segment (``bedrock/us-east-1/...``, ``azure/eu/...``) becomes
   the offer's variant; Replicate's ``:<version hash>`` is dropped.
-- model: ``pipeline.identity.resolve(provider model id, canonical provider)`` (provider-scoped
-  aliases). A serving variant the id names (``-fp8``, ``-turbo``) stays in the provider model id;
-  the offer's variant is kept for what the id does not say (region, price tier), as the other
-  parsers do, so every source's claims about one offer share one key.
+- model: ``pipeline.identity.resolve(provider model id, provider, fallback_creator=provider)``
+  (provider-scoped aliases; an id whose creator no rule can tell is a model of the provider's
+  namespace). The offer is keyed by (model, provider, variant): the variant is the region or
+  deployment the key names, Bedrock's cross-region profile (``us.``) and the quantization the id
+  names (``-fp8``); the provider model id is a claimed field, so every source's claims about one
+  route meet on one offer.
+- limits: ``max_input_tokens`` (the largest prompt, not the total context: gpt-5 272,000 of
+  400,000) and ``max_output_tokens`` are offer facts and, each distinct value once, the catalog's
+  model-level claims (the creator's own entry first).
 
 Quirks handled here:
 
@@ -52,7 +57,9 @@ from pydantic import ValidationError
 from pipeline import normalize
 from pipeline.config import SourceConfig
 from pipeline.fields import Entity
-from pipeline.identity import IdentityError, load_aliases, resolve
+from pipeline.identity import IdentityError, resolve
+from pipeline.parse import deployment, offer_variant
+from pipeline.providers import canonical_provider, provider_name
 from pipeline.models import Observation, PageLayoutError, ParseResult, Problem, RawPage
 
 # Modes whose entries are text-generation models (anything else is skipped with its mode).
@@ -183,13 +190,13 @@ def _first_party(provider_id: str, model_id: str) -> bool:
 
 def parse(page: RawPage, source: SourceConfig) -> ParseResult:
     doc = _load(page)
-    providers: dict[str, str] = dict(source.options.get("providers") or {})
     batch_providers: dict[str, str] = dict(source.options.get("batch_providers") or {})
     out = _Out(page, source)
-    unmapped: dict[str, list[str]] = {}
-    seen: set[Offer] = set()
+    seen: dict[Offer, str] = {}
     # (model_id, field) -> (priority, raw, who): one capability value per model (see module doc)
     facts: dict[tuple[str, str], tuple[tuple[int, int], Any, str]] = {}
+    # (model_id, field) -> distinct limits stated, the creator's own entry first (model-level claims)
+    limits: dict[tuple[str, str], list[tuple[Any, str]]] = {}
     for index, (key, entry) in enumerate(doc.items()):
         if key == "sample_spec":
             out.problem("sample_spec: documentation of the file's fields, not a model", severity="skip")
@@ -201,20 +208,23 @@ def parse(page: RawPage, source: SourceConfig) -> ParseResult:
         if not isinstance(lp, str) or not lp.strip():
             out.problem(f"{key}: states no litellm_provider")
             continue
-        if lp not in providers:
-            unmapped.setdefault(lp, []).append(key)
-            continue
         mode = entry.get("mode")
         if mode not in TEXT_MODES:
             out.problem(f"{key}: mode {mode!r}, not a text-generation model", severity="skip")
             continue
-        _entry(out, key, entry, lp, providers[lp], batch_providers.get(lp), index, seen, facts)
+        try:
+            provider_id = canonical_provider(lp)
+        except ValueError as e:
+            out.problem(f"{key}: litellm_provider: {e}")
+            continue
+        # LiteLLM states no provider names: the curated name, else the id (pipeline.providers)
+        out.result.providers.setdefault(provider_id, provider_name(provider_id))
+        _entry(out, key, entry, lp, provider_id, batch_providers.get(lp), index, seen, facts, limits)
     for (model_id, field), (_, raw, who) in facts.items():
         out.add("model", model_id, field, raw, _flag, who=who)
-    for lp, keys in unmapped.items():
-        shown = ", ".join(keys[:2]) + (", ..." if len(keys) > 2 else "")
-        out.problem(f"litellm_provider {lp!r}: {len(keys)} entries ({shown}) skipped, "
-                    "no canonical provider in options.providers", severity="skip")
+    for (model_id, field), values in limits.items():
+        for raw, who in values:
+            out.add("model", model_id, field, raw, _tokens, who=who)
     return out.result
 
 
@@ -239,23 +249,28 @@ def _split_key(key: str, lp: str) -> tuple[str, str, str | None]:
 
 
 def _entry(out: _Out, key: str, entry: dict[str, Any], lp: str, provider_id: str, batch_provider: str | None,
-           index: int, seen: set[Offer], facts: dict[tuple[str, str], tuple[tuple[int, int], Any, str]]) -> None:
-    pmid, variant, why = _split_key(key, lp)
+           index: int, seen: dict[Offer, str], facts: dict[tuple[str, str], tuple[tuple[int, int], Any, str]],
+           limits: dict[tuple[str, str], list[tuple[Any, str]]]) -> None:
+    pmid, region, why = _split_key(key, lp)
     if why:
         out.problem(f"{key}: {why}", severity="skip")
         return
     try:
-        ident = resolve(pmid, provider_id)
+        # An id whose creator no rule can tell is a model of the provider's namespace.
+        ident = resolve(pmid, provider_id, fallback_creator=provider_id)
     except IdentityError as e:
         out.problem(f"{key}: {e}")
         return
-    model_id = ident.model_id  # ident.variant (fp8, turbo) is already part of the provider model id
+    model_id = ident.model_id
+    # The offer's variant: the region or deployment the key names, then the quantization the id names.
+    variant = offer_variant(region, deployment(pmid, provider_id), ident.variant)
     base: Offer = (provider_id, pmid, variant)
-    if base in seen:
-        out.problem(f"{key}: repeats the offer {provider_id}/{pmid}{'/' + variant if variant else ''} "
-                    "of an earlier key: not recorded twice", severity="skip")
+    offer_key = (provider_id, model_id, variant)
+    if offer_key in seen:
+        out.problem(f"{key}: the same offer ({model_id} at {provider_id}{' ' + variant if variant else ''}) "
+                    f"as {seen[offer_key]}: read once", severity="skip")
         return
-    seen.add(base)
+    seen[offer_key] = key
     if not any(k in entry for k in ("input_cost_per_token", "output_cost_per_token")):
         other = sorted(k for k in entry if "_cost_per_" in k)
         shown = ", ".join(other[:2]) if other else "no price at all"
@@ -266,10 +281,18 @@ def _entry(out: _Out, key: str, entry: dict[str, Any], lp: str, provider_id: str
         if k in entry:
             out.add("offer", model_id, field, entry[k], _price, who=key, offer=base)
     _tiers(out, key, model_id, entry, base)
-    if "max_input_tokens" in entry:
-        out.add("offer", model_id, "context_window", entry["max_input_tokens"], _tokens, who=key, offer=base)
-    if "max_output_tokens" in entry:
-        out.add("offer", model_id, "max_output_tokens", entry["max_output_tokens"], _tokens, who=key, offer=base)
+    # max_input_tokens is the largest prompt, not the total context (gpt-5: 272,000 of 400,000).
+    for k in ("max_input_tokens", "max_output_tokens"):
+        if k in entry:
+            # 0 is how the file leaves a limit unstated (embedding-like entries): unknown, not an error
+            raw_limit = None if entry[k] == 0 and not isinstance(entry[k], bool) else entry[k]
+            read = out.add("offer", model_id, k, raw_limit, _tokens, who=key, offer=base)
+            if read and raw_limit is not None:  # an unreadable limit is one problem, not two
+                stated = limits.setdefault((model_id, k), [])
+                if all(_raw_text(raw_limit) != _raw_text(r) for r, _ in stated):
+                    stated.append((raw_limit, key))
+                    if _first_party(provider_id, model_id):  # the creator's own entry first
+                        stated.insert(0, stated.pop())
     out.result.items += 1
 
     # Price variants (batch / flex / priority): offers of their own.
@@ -281,9 +304,9 @@ def _entry(out: _Out, key: str, entry: dict[str, Any], lp: str, provider_id: str
             offer: Offer = (batch_provider, pmid, variant)
         else:
             offer = (provider_id, pmid, "/".join(v for v in (variant, name) if v))
-        if offer in seen:
+        if (offer[0], model_id, offer[2]) in seen:
             continue
-        seen.add(offer)
+        seen[(offer[0], model_id, offer[2])] = key
         for field, k in keys.items():
             out.add("offer", model_id, field, entry[k], _price, who=f"{key} ({name})", offer=offer)
         out.result.items += 1

@@ -9,29 +9,27 @@ provider's own model id::
                               "cost": {"input", "output", "cache_read", "cache_write", "tiers"},
                               "limit": {"context", "output"}, "status", ...}}}}
 
-Providers: ``options.providers`` in sources.yaml maps models.dev's provider ids to canonical ones
-(``vercel`` -> ``vercel-ai-gateway``, ``amazon-bedrock`` -> ``aws-bedrock``, ``nvidia`` ->
-``nvidia-nim``, ...). A provider the map does not name is skipped with one counted reason: the
-catalog lists ~150 gateways and resellers, and a provider this ledger does not track would only
-add offers nobody compares (mapping it to its own id would invent providers the registry does
-not name).
+Providers: every provider of the catalog is one (``pipeline.providers``: its key as a slug, the
+curated spellings merged: ``vercel`` -> ``vercel-ai-gateway``, ``amazon-bedrock`` -> ``aws-bedrock``),
+named as the catalog names it. A stray top-level key without ``models`` (``logo.svg``) is skipped.
 
-Each model of a mapped provider is one offer (provider, provider model id = the models.dev
-key): prices from ``cost`` (USD per 1M tokens; an entry without ``cost`` is an offer without
-prices, not an error), ``context_window`` from ``limit.context``, ``max_output_tokens`` from
-``limit.output`` (models.dev writes ``0`` or ``null`` for "not stated": recorded as unknown). One price
-tier (``cost.tiers``, the lowest ``tier.size``) fills the tier fields. Its model is
-``identity.resolve(key, canonical provider)``, so provider-scoped aliases apply (Vercel's
-``meta/llama-3.2-1b`` is the Instruct model); a first-party provider's bare id (``openai``'s
-``text-embedding-3-small``) is read as its creator's.
+Each model of a provider is one offer, keyed by (model, provider, variant); the models.dev key is
+the offer's claimed ``provider_model_id``. Prices from ``cost`` (USD per 1M tokens; an entry
+without ``cost`` is an offer without prices, not an error); serving limits from ``limit.context``,
+``limit.input`` and ``limit.output`` (``0`` or ``null`` mean "not stated": unknown). One price tier
+(``cost.tiers``, the lowest ``tier.size``) fills the tier fields. Its model is
+``identity.resolve(key, provider, fallback_creator=provider)``: provider-scoped aliases apply,
+and an id whose creator no rule can tell is a model of the provider's namespace. Bedrock's
+cross-region profiles (``us.``, ``global.``) and quantizations (``-fp8``) are the offer's variant.
 
-Model facts (catalog authority): name, release_date, knowledge_cutoff (``knowledge``),
-open_weights, supports_reasoning (``reasoning``), supports_function_calling and
-supports_tool_use (``tool_call``), supports_structured_outputs (``structured_output``, when
-present), supports_vision (image among ``modalities.input``), supports_multimodal (any non-text
-input). One model is usually listed by many providers: each field is taken from the first entry
-that states it, the creator's own provider first (``openai``'s ``o3-mini`` before Azure's),
-then in file order; the other entries' values for that field are not recorded.
+Model facts (catalog authority): every entry that lists a model states its limits
+(``context_window``, ``max_input_tokens``, ``max_output_tokens``), ``release_date`` and
+``knowledge_cutoff``: each distinct value is a claim, the creator's own entry first, so entries
+that disagree show as conflicts and reconcile keeps the largest limit (a reseller's smaller
+serving limit is not the model's). Name, open_weights and capabilities (``reasoning``,
+``tool_call``, ``structured_output``, image or other inputs in ``modalities.input``) vary with the
+reseller: one value each, the creator's own provider first (``openai``'s ``o3-mini`` before
+Azure's), then in file order.
 
 Skipped with a reason: deprecated entries (``status: deprecated``), models whose outputs include
 no text (image, video, speech generators), embedding models (``embed`` in the id or family), a
@@ -50,7 +48,9 @@ from pydantic import ValidationError
 from pipeline import normalize
 from pipeline.config import SourceConfig
 from pipeline.fields import Entity
-from pipeline.identity import IdentityError, load_aliases, resolve
+from pipeline.identity import IdentityError, resolve
+from pipeline.parse import deployment, offer_variant
+from pipeline.providers import canonical_provider
 from pipeline.models import Observation, PageLayoutError, ParseResult, Problem, RawPage
 
 COST_FIELDS = {
@@ -64,7 +64,9 @@ COST_SYNONYMS = {"cached_input": "cache_read", "cache_input": "cache_read", "cac
 TIER_FIELDS = {"input": "input_usd_per_mtok_above_tier", "output": "output_usd_per_mtok_above_tier"}
 _MONTH_ONLY = re.compile(r"^\d{4}-\d{2}$")
 
-Offer = tuple[str, str, str]
+Offer = tuple[str, str, str]  # provider_id, the provider's own model id, variant
+# limit.<key> -> the offer's serving limits and the model-level claims of this catalog
+LIMIT_FIELDS = {"context": "context_window", "input": "max_input_tokens", "output": "max_output_tokens"}
 
 
 class _Number(Decimal):
@@ -196,23 +198,23 @@ def _load(page: RawPage) -> dict[str, Any]:
 
 def parse(page: RawPage, source: SourceConfig) -> ParseResult:
     doc = _load(page)
-    providers: dict[str, str] = dict(source.options.get("providers") or {})
     out = _Out(page, source)
-    seen: set[Offer] = set()
+    seen: dict[Offer, str] = {}
     # model_id -> [(rank, entry, who)]: the entries that may speak for the model's facts
     speakers: dict[str, list[tuple[tuple[int, int], dict[str, Any], str]]] = {}
     index = 0
     for pkey, pval in doc.items():
-        models = pval.get("models") if isinstance(pval, dict) else None
-        provider_id = providers.get(pkey)
-        if provider_id is None:
-            # Not a tracked provider (or a stray key such as an asset file name): counted, not read.
-            count = f"{len(models)} models" if isinstance(models, dict) else "no models"
-            out.problem(f"provider {pkey!r} ({count}): not mapped in options.providers", severity="skip")
+        if not isinstance(pval, dict):
+            # a stray key (the catalog ships its logo as "logo.svg"): not a provider
+            out.problem(f"{pkey!r}: a JSON {type(pval).__name__}, not a provider", severity="skip")
             continue
+        models = pval.get("models")
         if not isinstance(models, dict):
             out.problem(f"provider {pkey!r}: no 'models' object")
             continue
+        provider_id = canonical_provider(pkey)
+        stated = pval.get("name")
+        out.result.providers.setdefault(provider_id, stated if isinstance(stated, str) else pkey)
         for mkey, entry in models.items():
             index += 1
             who = f"{pkey} {mkey}"
@@ -241,44 +243,28 @@ def _why_skip(mkey: str, entry: dict[str, Any]) -> str | None:
     return None
 
 
-# Bedrock ids the identity rules do not read (no ``-v1:0`` suffix, a ``jp.``/``au.`` profile):
-# ``[<geo>.]<vendor>.<model>`` -> ``<vendor>/<model>``.
-_BEDROCK_LOOSE = re.compile(r"^(?:[a-z]{2,6}\.)?([a-z][a-z0-9-]*)\.([a-z0-9][a-z0-9.:-]*)$")
-_BEDROCK_VERSION = re.compile(r"-v\d+(?::\d+)?$")
-
-
-def _identify(provider_id: str, mkey: str) -> str:
-    try:
-        return resolve(mkey, provider_id).model_id
-    except IdentityError:
-        # A first-party provider lists its own models under bare ids: the provider is the creator.
-        prefix = provider_id.split("-")[0]
-        if "/" not in mkey and prefix in load_aliases().creators:
-            return resolve(f"{prefix}/{mkey}", provider_id).model_id
-        m = _BEDROCK_LOOSE.match(mkey) if provider_id == "aws-bedrock" else None
-        if m:
-            model = _BEDROCK_VERSION.sub("", m.group(2))
-            return resolve(f"{m.group(1)}/{model}", provider_id).model_id
-        raise
-
-
-def _entry(out: _Out, who: str, provider_id: str, mkey: str, entry: dict[str, Any], seen: set[Offer]) -> str | None:
+def _entry(out: _Out, who: str, provider_id: str, mkey: str, entry: dict[str, Any],
+           seen: dict[Offer, str]) -> str | None:
     """The offer of one entry; returns its model id when the entry was used."""
     why = _why_skip(mkey, entry)
     if why:
         out.problem(f"{who}: {why}", severity="skip")
         return None
     try:
-        model_id = _identify(provider_id, mkey)
+        # An id whose creator no rule can tell is a model of the provider's namespace (listed by
+        # `llm-ledger unmatched`), never an error.
+        ident = resolve(mkey, provider_id, fallback_creator=provider_id)
     except IdentityError as e:
         out.problem(f"{who}: {e}")
         return None
-    offer: Offer = (provider_id, mkey, "")
-    if offer in seen:
-        out.problem(f"{who}: offer {provider_id} {mkey} already listed under another models.dev provider",
-                    severity="skip")
+    model_id = ident.model_id
+    offer: Offer = (provider_id, mkey, offer_variant(deployment(mkey, provider_id), ident.variant))
+    key = (offer[0], model_id, offer[2])
+    if key in seen:
+        out.problem(f"{who}: the same offer ({model_id} at {provider_id}"
+                    f"{' ' + offer[2] if offer[2] else ''}) as {seen[key]}: read once", severity="skip")
         return None
-    seen.add(offer)
+    seen[key] = who
     cost = entry.get("cost")
     if cost is not None:
         if isinstance(cost, dict):
@@ -287,10 +273,9 @@ def _entry(out: _Out, who: str, provider_id: str, mkey: str, entry: dict[str, An
             out.problem(f"{who}: 'cost' is not an object: no price recorded", field="input_usd_per_mtok")
     limit = entry.get("limit")
     if isinstance(limit, dict):
-        if "context" in limit:
-            out.add("offer", model_id, "context_window", limit["context"], _limit, who=who, offer=offer)
-        if "output" in limit:
-            out.add("offer", model_id, "max_output_tokens", limit["output"], _limit, who=who, offer=offer)
+        for key_, field in LIMIT_FIELDS.items():
+            if key_ in limit:
+                out.add("offer", model_id, field, limit[key_], _limit, who=who, offer=offer)
     out.result.items += 1
     return model_id
 
@@ -338,8 +323,25 @@ def _modalities(e: dict[str, Any]) -> Any:
     return m.get("input") if isinstance(m, dict) else None
 
 
+def _limit_of(key: str) -> Callable[[dict[str, Any]], Any]:
+    def get(e: dict[str, Any]) -> Any:
+        limit = e.get("limit")
+        return limit.get(key) if isinstance(limit, dict) else None
+    return get
+
+
+def _safe_limit(raw: Any) -> str:
+    value = _limit(raw)
+    if value is None:
+        raise ValueError("0 states no limit")
+    return value
+
+
 MODEL_FACTS: list[tuple[str, Callable[[dict[str, Any]], Any], Callable[[Any], str]]] = [
     ("name", _get("name"), _text),
+    ("context_window", _limit_of("context"), _safe_limit),
+    ("max_input_tokens", _limit_of("input"), _safe_limit),
+    ("max_output_tokens", _limit_of("output"), _safe_limit),
     ("release_date", _get("release_date"), _date),
     ("knowledge_cutoff", _get("knowledge"), _partial_date),
     ("open_weights", _get("open_weights"), _bool),
@@ -352,14 +354,29 @@ MODEL_FACTS: list[tuple[str, Callable[[dict[str, Any]], Any], Callable[[Any], st
 ]
 
 
+# Facts of the model itself, stated by every entry that lists it: each distinct value is a claim
+# (the creator's own entry first), so an entry that disagrees with another shows as a conflict.
+# Limits are the catalog's model-level claims: reconcile keeps the largest (a provider serves at
+# most the model's native limit). Names and capabilities vary with the reseller's own wording
+# and features: one value, the creator's own entry first.
+EVERY_ENTRY = {"release_date", "knowledge_cutoff", "context_window", "max_input_tokens", "max_output_tokens"}
+
+
 def _model_facts(out: _Out, model_id: str, entries: list[tuple[tuple[int, int], dict[str, Any], str]]) -> None:
     for field, get, convert in MODEL_FACTS:
-        stated = next(((get(e), who) for _, e, who in entries if get(e) is not None), None)
-        if stated is None:
-            continue
-        raw, who = stated
-        if field == "release_date" and isinstance(raw, str) and _MONTH_ONLY.match(raw.strip()):
-            out.problem(f"{who}: release_date {raw!r} names only a month: not recorded",
-                        field=field, severity="skip")
-            continue
-        out.add("model", model_id, field, raw, convert, who=who)
+        stated = [(get(e), who) for _, e, who in entries if get(e) is not None]
+        if field not in EVERY_ENTRY:
+            stated = stated[:1]
+        said: set[str] = set()
+        for raw, who in stated:
+            text = _raw_text(raw) or ""
+            if text in said:
+                continue
+            said.add(text)
+            if field == "release_date" and isinstance(raw, str) and _MONTH_ONLY.match(raw.strip()):
+                out.problem(f"{who}: release_date {raw!r} names only a month: not recorded",
+                            field=field, severity="skip")
+                continue
+            if field in LIMIT_FIELDS.values() and (not isinstance(raw, int) or isinstance(raw, bool) or raw <= 0):
+                continue  # 0 states none; an unreadable limit is already a problem of the offer
+            out.add("model", model_id, field, raw, convert, who=who)

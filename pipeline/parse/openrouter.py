@@ -43,6 +43,7 @@ from pipeline import normalize
 from pipeline.config import SourceConfig
 from pipeline.fields import Entity
 from pipeline.identity import IdentityError, canonical_model_id, creator_name
+from pipeline.providers import canonical_provider
 from pipeline.models import Observation, PageLayoutError, ParseResult, Problem, RawPage
 
 PROVIDER_ID = "openrouter"
@@ -88,7 +89,7 @@ class _Out:
         convert: Callable[[Any], str],
         *,
         who: str,
-        offer: tuple[str, str, str] | None = None,
+        offer: tuple[str, str | None, str] | None = None,
     ) -> bool:
         """One observation of ``field``: unknown for an unknown marker, known when ``convert``
         reads ``raw``, else a Problem. ``who`` names the entity in messages."""
@@ -239,6 +240,10 @@ def _parse_model_entry(out: _Out, entry: dict[str, Any], listed_bases: set[str])
     _prices(out, model_id, or_id, pricing, offer)
     if "context_length" in entry:
         out.add("offer", model_id, "context_window", entry["context_length"], _tokens, who=or_id, offer=offer)
+        if not variant or base not in listed_bases:
+            # Also the catalog's model-level claim; reconcile keeps the largest claim of equal
+            # authority, so a route's smaller serving limit never becomes the model's window.
+            out.add("model", model_id, "context_window", entry["context_length"], _tokens, who=or_id)
     top = entry.get("top_provider")
     if isinstance(top, dict) and "max_completion_tokens" in top:
         out.add("offer", model_id, "max_output_tokens", top["max_completion_tokens"], _tokens, who=or_id, offer=offer)
@@ -282,7 +287,7 @@ def _display_name(name: str, variant: str) -> str:
     return _text(text)
 
 
-def _prices(out: _Out, model_id: str, who: str, pricing: dict[str, Any], offer: tuple[str, str, str]) -> None:
+def _prices(out: _Out, model_id: str, who: str, pricing: dict[str, Any], offer: tuple[str, str | None, str]) -> None:
     for key, field in PRICE_FIELDS.items():
         if key in pricing:
             out.add("offer", model_id, field, pricing[key], _price, who=who, offer=offer)
@@ -321,10 +326,6 @@ def _parse_endpoints(page: RawPage, source: SourceConfig) -> ParseResult:
         model_id = canonical_model_id(base)
     except IdentityError as e:
         raise PageLayoutError(str(e)) from None
-    upstream_map = source.options.get("upstream_providers")
-    if not isinstance(upstream_map, dict) or not upstream_map:
-        raise PageLayoutError("sources.yaml gives openrouter no options.upstream_providers map: "
-                              "endpoints cannot be attributed to their providers")
     out = _Out(page, source)
 
     # First pass: who serves each endpoint, so that an upstream listed twice can be told apart.
@@ -338,12 +339,9 @@ def _parse_endpoints(page: RawPage, source: SourceConfig) -> ParseResult:
             out.problem(f"{base}: endpoints[{i}] names no provider (no 'tag' or 'provider_name')")
             continue
         key, tag_quant = up
-        provider_id = upstream_map.get(key)
-        if not isinstance(provider_id, str) or not provider_id.strip():
-            out.problem(f"{base}: endpoint of upstream {key!r} ({ep.get('provider_name')!r}) is not in "
-                        "options.upstream_providers: no canonical provider, offer not recorded",
-                        severity="skip")
-            continue
+        provider_id = canonical_provider(key)
+        name = ep.get("provider_name")
+        out.result.providers.setdefault(provider_id, name if isinstance(name, str) and name.strip() else key)
         quant = ep.get("quantization")
         quant = tag_quant or (quant.strip().lower() if isinstance(quant, str) and not normalize.is_unknown(quant) else "")
         rows.append((i, ep, key, provider_id.strip(), quant))
@@ -367,7 +365,8 @@ def _parse_endpoints(page: RawPage, source: SourceConfig) -> ParseResult:
         if _is_dynamic(pricing):
             out.problem(f"{who}: dynamic pricing, no fixed price to record", severity="skip")
             continue
-        offer = (provider_id, base, variant)
+        # OpenRouter names the route by its own id, not the upstream's: no provider model id is claimed.
+        offer = (provider_id, None, variant)
         _prices(out, model_id, who, pricing, offer)
         if "context_length" in ep:
             out.add("offer", model_id, "context_window", ep["context_length"], _tokens, who=who, offer=offer)

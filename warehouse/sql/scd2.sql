@@ -24,20 +24,20 @@ FROM stage_models s
 WHERE EXISTS (SELECT 1 FROM diff_model d WHERE d.new_hash IS NOT NULL AND d.model_id = s.model_id);
 
 CREATE OR REPLACE TEMP TABLE diff_offer AS
-SELECT COALESCE(s.model_id, v.model_id) AS model_id, COALESCE(s.provider_id, v.provider_id) AS provider_id, COALESCE(s.provider_model_id, v.provider_model_id) AS provider_model_id, COALESCE(s.variant, v.variant) AS variant, v.row_hash AS old_hash, s.row_hash AS new_hash
+SELECT COALESCE(s.model_id, v.model_id) AS model_id, COALESCE(s.provider_id, v.provider_id) AS provider_id, COALESCE(s.variant, v.variant) AS variant, v.row_hash AS old_hash, s.row_hash AS new_hash
 FROM stage_offers s
-FULL JOIN (SELECT model_id, provider_id, provider_model_id, variant, row_hash FROM offer_versions WHERE valid_to IS NULL) v ON s.model_id = v.model_id AND s.provider_id = v.provider_id AND s.provider_model_id = v.provider_model_id AND s.variant = v.variant
+FULL JOIN (SELECT model_id, provider_id, variant, row_hash FROM offer_versions WHERE valid_to IS NULL) v ON s.model_id = v.model_id AND s.provider_id = v.provider_id AND s.variant = v.variant
 WHERE s.row_hash IS DISTINCT FROM v.row_hash;
 
 UPDATE offer_versions SET valid_to = $ts, closed_by = $crawl_id
 FROM diff_offer d
-WHERE offer_versions.valid_to IS NULL AND d.old_hash IS NOT NULL AND offer_versions.model_id = d.model_id AND offer_versions.provider_id = d.provider_id AND offer_versions.provider_model_id = d.provider_model_id AND offer_versions.variant = d.variant
+WHERE offer_versions.valid_to IS NULL AND d.old_hash IS NOT NULL AND offer_versions.model_id = d.model_id AND offer_versions.provider_id = d.provider_id AND offer_versions.variant = d.variant
   AND offer_versions.row_hash = d.old_hash;
 
 INSERT INTO offer_versions BY NAME
 SELECT s.*, $ts AS valid_from, NULL AS valid_to, $crawl_id AS opened_by, NULL AS closed_by
 FROM stage_offers s
-WHERE EXISTS (SELECT 1 FROM diff_offer d WHERE d.new_hash IS NOT NULL AND d.model_id = s.model_id AND d.provider_id = s.provider_id AND d.provider_model_id = s.provider_model_id AND d.variant = s.variant);
+WHERE EXISTS (SELECT 1 FROM diff_offer d WHERE d.new_hash IS NOT NULL AND d.model_id = s.model_id AND d.provider_id = s.provider_id AND d.variant = s.variant);
 
 CREATE OR REPLACE TEMP TABLE diff_benchmark AS
 SELECT COALESCE(s.model_id, v.model_id) AS model_id, COALESCE(s.benchmark_id, v.benchmark_id) AS benchmark_id, v.row_hash AS old_hash, s.row_hash AS new_hash

@@ -25,12 +25,12 @@ WHERE v.valid_from < asof_bound(ts) AND (v.valid_to IS NULL OR v.valid_to >= aso
 
 CREATE OR REPLACE MACRO offers_asof(ts) AS TABLE
 WITH seen AS (
-    SELECT model_id, provider_id, provider_model_id, variant, max(seen_at)::DATE AS last_reviewed
+    SELECT model_id, provider_id, variant, max(seen_at)::DATE AS last_reviewed
     FROM sightings WHERE entity = 'offer' AND seen_at < asof_bound(ts) GROUP BY ALL
 )
 SELECT v.* EXCLUDE (row_hash, valid_to, closed_by), p.name AS provider_name, seen.last_reviewed
 FROM offer_versions v
-LEFT JOIN seen USING (model_id, provider_id, provider_model_id, variant)
+LEFT JOIN seen USING (model_id, provider_id, variant)
 LEFT JOIN providers p USING (provider_id)
 WHERE v.valid_from < asof_bound(ts) AND (v.valid_to IS NULL OR v.valid_to >= asof_bound(ts));
 
@@ -57,7 +57,7 @@ SELECT model_id, provider_id, provider_model_id, variant,
        input_usd_per_mtok, output_usd_per_mtok, cached_input_usd_per_mtok, cache_write_usd_per_mtok,
        valid_from, valid_to, opened_by, closed_by
 FROM offer_versions
-ORDER BY model_id, provider_id, provider_model_id, variant, valid_from;
+ORDER BY model_id, provider_id, variant, valid_from;
 
 -- What changed between consecutive crawls: offers new, retired, or changed (price moves with
 -- the old and new price and the percent move). One row per offer and crawl.
@@ -68,7 +68,7 @@ moves AS (
     SELECT coalesce(o.opened_by, x.closed_by) AS crawl_id,
            coalesce(o.model_id, x.model_id) AS model_id,
            coalesce(o.provider_id, x.provider_id) AS provider_id,
-           coalesce(o.provider_model_id, x.provider_model_id) AS provider_model_id,
+           coalesce(o.provider_model_id, x.provider_model_id) AS provider_model_id,  -- a field of the offer, not its key
            coalesce(o.variant, x.variant) AS variant,
            CASE WHEN x.model_id IS NULL THEN 'new offer'
                 WHEN o.model_id IS NULL THEN 'retired offer'
@@ -80,13 +80,13 @@ moves AS (
     FROM opened o
     FULL OUTER JOIN closed x
       ON o.opened_by = x.closed_by AND o.model_id = x.model_id AND o.provider_id = x.provider_id
-     AND o.provider_model_id = x.provider_model_id AND o.variant = x.variant
+     AND o.variant = x.variant
 )
 SELECT c.started_at AS changed_at, m.*,
        round((m.new_input_usd_per_mtok / nullif(m.old_input_usd_per_mtok, 0) - 1) * 100, 2) AS input_change_pct,
        round((m.new_output_usd_per_mtok / nullif(m.old_output_usd_per_mtok, 0) - 1) * 100, 2) AS output_change_pct
 FROM moves m JOIN crawls c USING (crawl_id)
-ORDER BY changed_at, model_id, provider_id, provider_model_id, variant;
+ORDER BY changed_at, model_id, provider_id, variant;
 
 -- Conflicts standing in the newest loaded crawl.
 CREATE OR REPLACE VIEW conflicts AS
