@@ -123,15 +123,17 @@ class Catalog:
         slug = f"model-{model:05d}-{('instruct', 'chat', 'base', 'coder')[model % 4]}"
         pid = f"provider-{provider:02d}"
         pmid = f"@p{provider}/{creator}/{slug}"
-        if reissue:  # an offer appearing later: a new route of an existing model
+        variant = self.rng.choice(["", "", "", ":free", ":nitro"])
+        if reissue:  # an offer appearing later: a new route (variant) of an existing model
             self.serial += 1
             pmid += f"-r{self.serial}"
+            variant = f"route-{self.serial}"  # the offer key is (model, provider, variant)
         inp = rng.randrange(10_000_000, 15_000_000_000)  # $0.01 .. $15 per 1M tokens, to the nano
         out = inp * rng.randrange(1, 6) + rng.randrange(0, 1_000_000)
         flags = (rng.random() < 0.5, rng.random() < 0.2, rng.random() < 0.05)
         row: dict[str, object] = {
             "model_id": f"{creator}/{slug}", "provider_id": pid, "provider_model_id": pmid,
-            "variant": rng.choice(["", "", "", ":free", ":nitro"]),
+            "variant": variant,
             "context_window": rng.choice([8_192, 32_768, 131_072, 200_000, 1_048_576]),
             "max_output_tokens": rng.choice([4_096, 8_192, 16_384, 65_536, None]),
             "quantization": rng.choice(["fp8", "bf16", "int4", None]),
@@ -543,7 +545,8 @@ def _pairs_warehouse(db: Path, n_models: int, seed: int) -> None:
             con.register("src", data)
             con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM src")
             con.unregister("src")
-        con.execute("INSERT INTO providers SELECT 'provider-' || lpad(i::VARCHAR, 2, '0'), 'Provider ' || i FROM range(20) t(i)")
+        con.execute("INSERT INTO providers (provider_id, name) SELECT 'provider-' || lpad(i::VARCHAR, 2, '0'), "
+                    "'Provider ' || i FROM range(20) t(i)")
     finally:
         con.close()
 

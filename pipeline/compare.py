@@ -16,8 +16,8 @@ each kind), never chosen as it.
 Definitions (shared/golden/seed-pairs.yaml), all from exact prices of standard routes:
   cheapest input / output   lowest price; every provider at that price is listed (`providers`, by
                             name then id), `provider` is the first of them
-  providers / count         providers with at least one standard route (a provider that only has
-                            batch or free routes of a model is not counted; it shows in other_routes)
+  providers / count         every provider that sells the model, any route (who offers it: a batch
+                            API or a free listing is a provider of the model, never its cheapest route)
   blended X/Y               min over routes of (X*input + Y*output) / (X+Y)
   monthly                   min over routes of input_mtok*input + output_mtok*output (ties listed)
   cheaper_pct               (pricier cheapest input / cheaper cheapest input - 1) * 100
@@ -73,7 +73,9 @@ class RouteRule(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     kind: RouteKind
-    variant_parts: list[str] = Field(min_length=1)
+    variant_parts: list[str] = Field(default_factory=list)
+    # providers every route of which is of this kind (a batch API sold as a provider of its own)
+    providers: list[str] = Field(default_factory=list)
 
     @field_validator("variant_parts")
     @classmethod
@@ -86,11 +88,11 @@ class RouteRule(BaseModel):
 
 DEFAULT_ROUTE_RULES = (
     RouteRule(kind="free", variant_parts=["free"]),
-    RouteRule(kind="batch", variant_parts=["batch"]),
+    RouteRule(kind="batch", variant_parts=["batch"], providers=["openai-batch"]),
     RouteRule(kind="flex", variant_parts=["flex"]),
     RouteRule(kind="priority", variant_parts=["priority"]),
     RouteRule(kind="commitment", variant_parts=["provisioned", "reserved", "committed"]),
-    RouteRule(kind="regional-surcharge", variant_parts=["eu", "us"]),
+    RouteRule(kind="regional-surcharge", variant_parts=["eu", "us", "apac", "au", "jp", "ca", "us-gov"]),
 )
 
 
@@ -127,12 +129,13 @@ class ComparisonConfig(BaseModel):
                 seen[part] = r.kind
         return v
 
-    def route_kind(self, variant: str) -> str | None:
-        """The non-standard kind a variant makes ('eu/batch' -> 'batch' with the default rules), or
-        None for a standard route. The $0 rule is applied in SQL (it needs the prices)."""
+    def route_kind(self, variant: str, provider_id: str = "") -> str | None:
+        """The non-standard kind a route makes ('eu/batch' -> 'batch' with the default rules; the
+        provider openai-batch -> 'batch'), or None for a standard route. The $0 rule is applied in
+        SQL (it needs the prices)."""
         parts = {p.lower() for p in variant.split("/") if p}
         for rule in self.non_standard_routes:
-            if parts & set(rule.variant_parts):
+            if parts & set(rule.variant_parts) or provider_id in rule.providers:
                 return rule.kind
         return None
 
@@ -186,7 +189,8 @@ FROM offers_asof($as_of)
 
 VARIANT_KINDS_SQL = """
 CREATE OR REPLACE TEMP TABLE cmp_variant_kinds AS
-SELECT unnest($variants::VARCHAR[]) AS variant, unnest($kinds::VARCHAR[]) AS kind
+SELECT unnest($providers::VARCHAR[]) AS provider_id, unnest($variants::VARCHAR[]) AS variant,
+       unnest($kinds::VARCHAR[]) AS kind
 """
 
 
@@ -211,7 +215,7 @@ WITH routes AS (
                                            AND coalesce(o.price_in, 0) = 0 AND coalesce(o.price_out, 0) = 0
                                            AND NOT list_contains($free_models::VARCHAR[], o.model_id)
                                       THEN 'free' END) AS kind
-    FROM cmp_offers o LEFT JOIN cmp_variant_kinds k USING (variant)
+    FROM cmp_offers o LEFT JOIN cmp_variant_kinds k USING (provider_id, variant)
 ), standard AS (
     SELECT * FROM routes WHERE kind IS NULL
 ), offered AS (
@@ -219,7 +223,7 @@ WITH routes AS (
 ), providers AS (
     SELECT model_id, count(*) AS providers_count,
            list(struct_pack(id := provider_id, name := provider_name) ORDER BY provider_name, provider_id) AS providers
-    FROM (SELECT DISTINCT model_id, provider_id, provider_name FROM standard) GROUP BY model_id
+    FROM (SELECT DISTINCT model_id, provider_id, provider_name FROM routes) GROUP BY model_id
 ), cheapest_in AS ({_cheapest("price_in", "cheapest_input", "standard")}
 ), cheapest_out AS ({_cheapest("price_out", "cheapest_output", "standard")}
 ), priced AS (
@@ -323,9 +327,10 @@ def prepare(con: duckdb.DuckDBPyConnection, as_of: date, config: ComparisonConfi
     (every column but JSON_ONLY_COLUMNS, which pair_rows adds)."""
     con.execute(MACROS)
     con.execute(OFFERS_SQL, {"as_of": as_of.isoformat()})
-    variants = [r[0] for r in con.execute("SELECT DISTINCT variant FROM cmp_offers ORDER BY 1").fetchall()]
-    kinded = [(v, k) for v in variants if (k := config.route_kind(v)) is not None]
-    con.execute(VARIANT_KINDS_SQL, {"variants": [v for v, _ in kinded], "kinds": [k for _, k in kinded]})
+    routes = con.execute("SELECT DISTINCT provider_id, variant FROM cmp_offers ORDER BY ALL").fetchall()
+    kinded = [(p, v, k) for p, v in routes if (k := config.route_kind(v, p)) is not None]
+    con.execute(VARIANT_KINDS_SQL, {"providers": [p for p, _, _ in kinded], "variants": [v for _, v, _ in kinded],
+                                    "kinds": [k for _, _, k in kinded]})
     b70 = config.blends["70_30"].normalized()
     b31 = config.blends["3_1"].normalized()
     con.execute(SIDES_SQL, {

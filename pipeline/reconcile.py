@@ -117,7 +117,10 @@ SELECT c.* EXCLUDE (seq, creator_offer), coalesce(c.seq, 0) AS seq, coalesce(spe
             ELSE 0 END AS precision,
        -- Model limits: the largest claim first (see MODEL_LIMITS)
        CASE WHEN c.entity = 'model' AND c.status = 'known' AND c.field IN {limits}
-            THEN TRY_CAST(c.value AS BIGINT) END AS limit_value
+            THEN TRY_CAST(c.value AS BIGINT) END AS limit_value,
+       -- how many of the source's entries state this value (a catalog lists a model once per reseller)
+       count(*) OVER (PARTITION BY c.source_id, c.entity, c.model_id, c.provider_id, c.variant, c.benchmark_id,
+                                   c.field, c.observed_at, c.value) AS support
 FROM claimed c
 JOIN field_types ft USING (entity, field)
 LEFT JOIN policy specific ON specific.entity = c.entity AND specific.field = c.field AND specific.authority = c.authority
@@ -129,7 +132,7 @@ QUALIFY rank() OVER (
     ORDER BY c.observed_at DESC) = 1
   AND row_number() OVER (
     PARTITION BY c.source_id, c.entity, c.model_id, c.provider_id, c.variant, c.benchmark_id, c.field,
-                 c.status, c.value
+                 c.observed_at, c.status, c.value
     ORDER BY coalesce(specific.rank, dflt.rank), precision DESC, c.seq, c.url) = 1
 """.format(limits=str(MODEL_LIMITS))
 
@@ -148,8 +151,10 @@ FROM (
 )
 QUALIFY row_number() OVER (
     PARTITION BY entity, model_id, provider_id, provider_model_id, variant, benchmark_id, field
-    ORDER BY (status = 'known') DESC, rank, limit_value DESC NULLS LAST, precision DESC, observed_at DESC,
-             source_id, seq) = 1
+    -- model limits: a value two entries state before a larger one a single entry states (one
+    -- reseller's odd limit is not the model's), then the largest
+    ORDER BY (status = 'known') DESC, rank, (limit_value IS NOT NULL AND support >= 2) DESC,
+             limit_value DESC NULLS LAST, precision DESC, observed_at DESC, source_id, seq) = 1
 """
 
 # Two known values "within display rounding": a decimal that rounds to the other (0.201 ->

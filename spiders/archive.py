@@ -123,9 +123,6 @@ class ArchiveRecorder:
         if start is not None:
             # a retried or redirected start request keeps its meta: the last response counts
             self.start_outcomes[start] = response.status < 400
-            if response.status >= 400:
-                # A start URL that answers an error is the source's problem, not one page's.
-                self.writer.error(f"{response.url}: start URL answered HTTP {response.status}")
         logger.info("stored %s %s (%d bytes) as %s", response.status, response.url, len(response.body), page.body_file)
         return page
 

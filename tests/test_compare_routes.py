@@ -136,8 +136,9 @@ def test_non_standard_routes_are_shown_beside_never_chosen(con):
     assert (batch["provider"]["id"], batch["variant"], batch["input_usd_per_mtok"], batch["output_usd_per_mtok"]) == \
         ("openai", "batch", "0.55", "2.2")
     assert (beside["regional-surcharge"]["variant"], beside["regional-surcharge"]["input_usd_per_mtok"]) == ("eu", "1.21")
-    # a provider with a batch route only is not one of the model's providers
-    assert names(o3["providers"]) == ["Azure OpenAI", "OpenAI API", "OpenRouter"] and o3["providers_count"] == 3
+    # a provider with a batch route only still sells the model: one of its providers, never its cheapest
+    assert names(o3["providers"]) == ["Azure OpenAI", "Example Batch Cloud", "OpenAI API", "OpenRouter"]
+    assert o3["providers_count"] == 4
 
 
 def test_a_zero_price_is_a_free_tier_never_the_cheapest(con):
@@ -148,8 +149,10 @@ def test_a_zero_price_is_a_free_tier_never_the_cheapest(con):
     assert Decimal(llama["monthly"]["usd"]) == Decimal("71.85")
     (free,) = llama["other_routes"]
     assert (free["kind"], free["provider"]["id"], free["input_usd_per_mtok"]) == ("free", "nvidia-nim", "0")
-    # quantized and regional routes are standard; the $0-only and free-only providers are not counted
-    assert names(llama["providers"]) == ["AWS Bedrock", "Cloudflare Workers AI", "Fireworks AI"]
+    # quantized and regional routes are standard; $0 and free-tier providers still sell the model
+    # (counted among its providers, as the seed pages count NVIDIA NIM) but are never its cheapest
+    assert names(llama["providers"]) == ["AWS Bedrock", "Cloudflare Workers AI", "DeepInfra", "Fireworks AI",
+                                         "NVIDIA NIM"]
 
 
 def test_pair_figures_over_standard_routes(con):
@@ -163,7 +166,7 @@ def test_pair_figures_over_standard_routes(con):
 
 def test_a_side_without_standard_price_gives_nulls_with_reasons(con):
     rec = record(con, LLAMA, BATCH_ONLY)
-    assert rec["b"]["cheapest_input"] is None and rec["b"]["monthly"] is None and rec["b"]["providers_count"] == 0
+    assert rec["b"]["cheapest_input"] is None and rec["b"]["monthly"] is None and rec["b"]["providers_count"] == 1
     assert [r["kind"] for r in rec["b"]["other_routes"]] == ["batch"]
     figures = ("cheaper", "cheaper_pct", "input_price_ratio", "output_price_ratio", "blended_3_1_ratio",
                "blended_70_30_gap_usd", "input_price_gap_usd", "output_price_gap_usd", "monthly_gap_usd")

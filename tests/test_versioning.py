@@ -165,6 +165,15 @@ def test_model_limits_the_largest_claim_of_equal_authority_and_a_smaller_one_is_
     assert con.execute("SELECT count(*) FROM conflict_log").fetchone() == (0,)
 
 
+def test_a_limit_many_entries_state_beats_a_larger_one_a_single_entry_states(con):
+    # models.dev: 17 resellers list o3-mini's output as 100,000, one as 131,072
+    load(con, "c1", 1, [*(obs("cat", "max_output_tokens", "100000") for _ in range(3)),
+                        obs("cat", "max_output_tokens", "131072")])
+    assert current_model(con, "max_output_tokens") == [(100000,)]
+    (row,) = con.execute("SELECT chosen_value, severity FROM conflict_log").fetchall()
+    assert row == ("100000", "major")
+
+
 def test_the_creators_page_outranks_a_larger_catalog_limit_which_is_then_a_conflict(con):
     load(con, "c1", 1, [obs("card", "context_window", "128000", raw="128,000"), obs("cat", "context_window", "200000")])
     assert current_model(con, "context_window") == [(128000,)]

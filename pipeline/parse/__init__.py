@@ -25,6 +25,16 @@ def get_parser(name: str) -> Parser:
     return module.parse
 
 
+def _is_follow_up(page: RawPage, source: SourceConfig) -> bool:
+    """Whether the source's parser calls this page a follow-up of another (its own ``is_follow_up``)."""
+    try:
+        module = importlib.import_module(f"pipeline.parse.{source.parser}")
+    except ModuleNotFoundError:
+        return False
+    check = getattr(module, "is_follow_up", None)
+    return bool(check and check(page.url))
+
+
 def parse_page(page: RawPage, source: SourceConfig) -> ParseResult:
     """Parse one stored page; HTTP errors and broken pages become Problems, never exceptions."""
     def failed(message: str, severity: str = "error") -> ParseResult:
@@ -34,10 +44,10 @@ def parse_page(page: RawPage, source: SourceConfig) -> ParseResult:
     if page.status in (401, 403):
         # An access-restricted page (a gated model repo's files) is expected, not a broken source.
         return failed(f"HTTP {page.status}: access restricted, not read", "skip")
-    if page.status == 404:
-        # Not there (a model's endpoints page that OpenRouter does not serve): a problem of this
-        # page, not of the source. A start URL that is gone shows in the fetch's own errors.
-        return failed("HTTP 404: page not found; what it said last time stands", "skip")
+    if page.status == 404 and _is_follow_up(page, source):
+        # A follow-up page that is not there (a model's endpoints page OpenRouter does not serve):
+        # a problem of that page, not of the source; what it said last time stands.
+        return failed("HTTP 404: follow-up page not found; what it said last time stands", "skip")
     if page.status >= 400:
         return failed(f"HTTP {page.status}")
     try:

@@ -153,6 +153,12 @@ def _const(value: str) -> Callable[[Any], str]:
 
 # --- page kinds -------------------------------------------------------------------------------
 
+def is_follow_up(url: str) -> bool:
+    """A model's endpoints page is followed from the models list: when it is gone (HTTP 404) that
+    is a problem of the page, and the source stays healthy (pipeline.parse.parse_page)."""
+    return urlsplit(url).path.rstrip("/").endswith("/endpoints")
+
+
 def parse(page: RawPage, source: SourceConfig) -> ParseResult:
     path = urlsplit(page.url).path.rstrip("/")
     if path.endswith("/endpoints"):
