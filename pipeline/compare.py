@@ -35,7 +35,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
-from typing import Any, get_args
+from typing import Any, Literal, get_args
 
 import duckdb
 import yaml
@@ -44,6 +44,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from pipeline.config import REPO_ROOT, ConfigError
 from pipeline.fields import CAPABILITIES
 from pipeline.normalize import parameters_label, price_label, token_label
+from pipeline.providers import load_providers
 from pipeline.records import SCHEMA_VERSION, ComparisonRecord, RouteKind
 
 COMPARISONS_FILE = REPO_ROOT / "comparisons.yaml"
@@ -105,6 +106,10 @@ class ComparisonConfig(BaseModel):
     non_standard_routes: list[RouteRule] = Field(default_factory=lambda: list(DEFAULT_ROUTE_RULES))
     # Models the source itself says are free: their $0 routes are standard, not a free tier.
     free_models: list[str] = Field(default_factory=list)
+    # "reviewed": only providers a person has reviewed (named in warehouse/curated/providers.yaml)
+    # can be the cheapest tracked route; the others are shown beside it (kind "unreviewed").
+    # "all": every provider a source names.
+    cheapest_from: Literal["reviewed", "all"] = "reviewed"
     pairs: list[tuple[str, str]] = Field(default_factory=list)
 
     @model_validator(mode="before")
@@ -137,6 +142,8 @@ class ComparisonConfig(BaseModel):
         for rule in self.non_standard_routes:
             if parts & set(rule.variant_parts) or provider_id in rule.providers:
                 return rule.kind
+        if self.cheapest_from == "reviewed" and provider_id and provider_id not in load_providers().names:
+            return "unreviewed"
         return None
 
     def kind_order(self) -> list[str]:

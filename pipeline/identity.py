@@ -45,6 +45,9 @@ ALIASES_FILE = REPO_ROOT / "warehouse" / "curated" / "aliases.yaml"
 # Serving precisions a provider id may carry: the model is the same, the offer is a variant.
 VARIANTS = ("fp8-fast", "fp8", "fp16", "bf16", "int8", "int4", "awq", "gptq")
 _VARIANT_SUFFIX = re.compile(r"-(" + "|".join(re.escape(v) for v in VARIANTS) + r")$")
+# A reseller's free tier of a model ("claude-haiku-4.5-free", OpenRouter's ":free"): the same
+# model; the offer's variant is "free" (a free tier, never the cheapest tracked route).
+_FREE_SUFFIX = re.compile(r"-free$")
 
 # Bedrock: [<geo>.]<vendor>.<model>. The vendor is one word (a digit only in a known creator such
 # as "ai21"), so "qwen2.5-72b", "gpt-4.1" or "kimi-k2.5" never read as one.
@@ -162,9 +165,14 @@ def _resolve(key: str, provider_id: str, fallback: str, t: _Tables) -> Identity:
     if glued and (not org or org not in t.creators):
         org = glued
     variant = ""
+    free = _FREE_SUFFIX.search(slug)
+    if free and free.start() > 0:
+        slug = slug[: free.start()]
     m = _VARIANT_SUFFIX.search(slug)
     if m:
         variant, slug = m.group(1), slug[: m.start()]
+    if free and free.start() > 0:
+        variant = "/".join(v for v in (variant, "free") if v)
     if not slug:
         raise IdentityError(f"cannot read a model from provider id {key!r}")
     creator_id, rule = _creator(org, slug, fallback, t)

@@ -104,7 +104,9 @@ class Parameters(_Record):
 
 # The kinds of non-standard route (comparisons.yaml `non_standard_routes`; a route priced $0 for
 # input and output is `free` unless the model itself is listed in `free_models`).
-RouteKind = Literal["free", "batch", "flex", "priority", "commitment", "regional-surcharge"]
+# "unreviewed": a provider only the data names (not yet in warehouse/curated/providers.yaml): its
+# price may be points, a subscription or a promotion, so it is shown, never the cheapest tracked route.
+RouteKind = Literal["free", "batch", "flex", "priority", "commitment", "regional-surcharge", "unreviewed"]
 
 
 class Price(_Record):

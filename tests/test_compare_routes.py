@@ -177,10 +177,19 @@ def test_a_side_without_standard_price_gives_nulls_with_reasons(con):
     assert rec["context_leader"] == "a"
 
 
-def test_a_model_listed_free_keeps_its_zero_route_standard(con):
+def test_a_provider_nobody_reviewed_is_shown_beside_never_the_cheapest_tracked_route(con):
+    # example-host is named only by the data (not in warehouse/curated/providers.yaml)
     rec = record(con, LLAMA, FREE_MODEL)
+    assert rec["b"]["cheapest_input"] is None
+    assert [(r["kind"], r["provider"]["id"]) for r in rec["b"]["other_routes"]] == [("unreviewed", "example-host")]
+    assert names(rec["b"]["providers"]) == ["Example Host"]  # still a provider of the model
+
+
+def test_a_model_listed_free_keeps_its_zero_route_standard(con):
+    everyone = CONFIG.model_copy(update={"cheapest_from": "all"})
+    rec = record(con, LLAMA, FREE_MODEL, everyone)
     assert rec["b"]["cheapest_input"] is None and [r["kind"] for r in rec["b"]["other_routes"]] == ["free"]
-    listed = CONFIG.model_copy(update={"free_models": [FREE_MODEL]})
+    listed = everyone.model_copy(update={"free_models": [FREE_MODEL]})
     rec = record(con, LLAMA, FREE_MODEL, listed)
     assert Decimal(rec["b"]["cheapest_input"]["usd_per_mtok"]) == 0 and rec["b"]["other_routes"] == []
     assert rec["cheaper"] == "b" and rec["cheaper_pct"] is None and rec["input_price_ratio"] is None
@@ -191,7 +200,7 @@ def test_a_model_listed_free_keeps_its_zero_route_standard(con):
 
 
 def test_every_null_figure_has_a_reason_in_every_pair(con):
-    cfg = CONFIG.model_copy(update={"free_models": [FREE_MODEL]})
+    cfg = CONFIG.model_copy(update={"free_models": [FREE_MODEL], "cheapest_from": "all"})
     columns = prepare(con, AS_OF, cfg)
     from pipeline.compare import to_record
     rows = pair_rows(con, columns, None)
