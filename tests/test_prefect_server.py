@@ -180,7 +180,15 @@ def test_flows_yaml_on_a_real_prefect_server(tmp_path):
                 artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[run.id])))}
             assert {"llm-ledger-refresh-report", "llm-ledger-refresh-changes"} <= set(arts)
             assert f"**{n} of {n} sources usable**" in arts["llm-ledger-refresh-report"].data
-            logs = client.read_logs(LogFilter(flow_run_id=LogFilterFlowRunId(any_=[run.id])), limit=200)
+            # page through the run's logs: 13 parallel Scrapy start-ups write well over one page
+            logs, offset = [], 0
+            while True:
+                page = client.read_logs(LogFilter(flow_run_id=LogFilterFlowRunId(any_=[run.id])),
+                                        limit=200, offset=offset)
+                logs += page
+                offset += len(page)
+                if len(page) < 200:
+                    break
             assert any("[scrapy.core.engine] INFO: Spider opened" in log.message for log in logs)
             assert client.read_global_concurrency_limit_by_name("llm-ledger-warehouse").limit == 1
 

@@ -22,7 +22,7 @@ legacy ``max_tokens`` is ambiguous and not read), ``litellm_provider``, ``mode``
   names (``-fp8``); the provider model id is a claimed field, so every source's claims about one
   route meet on one offer.
 - limits: ``max_input_tokens`` (the largest prompt, not the total context: gpt-5 272,000 of
-  400,000) and ``max_output_tokens`` are offer facts and, each distinct value once, the catalog's
+  400,000) and ``max_output_tokens`` are offer facts and, one claim per entry, the catalog's
   model-level claims (the creator's own entry first).
 
 Quirks handled here:
@@ -288,11 +288,11 @@ def _entry(out: _Out, key: str, entry: dict[str, Any], lp: str, provider_id: str
             raw_limit = None if entry[k] == 0 and not isinstance(entry[k], bool) else entry[k]
             read = out.add("offer", model_id, k, raw_limit, _tokens, who=key, offer=base)
             if read and raw_limit is not None:  # an unreadable limit is one problem, not two
+                # one model-level claim per entry: how many entries state a value is evidence
                 stated = limits.setdefault((model_id, k), [])
-                if all(_raw_text(raw_limit) != _raw_text(r) for r, _ in stated):
-                    stated.append((raw_limit, key))
-                    if _first_party(provider_id, model_id):  # the creator's own entry first
-                        stated.insert(0, stated.pop())
+                stated.append((raw_limit, key))
+                if _first_party(provider_id, model_id):  # the creator's own entry first
+                    stated.insert(0, stated.pop())
     out.result.items += 1
 
     # Price variants (batch / flex / priority): offers of their own.

@@ -24,9 +24,10 @@ cross-region profiles (``us.``, ``global.``) and quantizations (``-fp8``) are th
 
 Model facts (catalog authority): every entry that lists a model states its limits
 (``context_window``, ``max_input_tokens``, ``max_output_tokens``), ``release_date`` and
-``knowledge_cutoff``: each distinct value is a claim, the creator's own entry first, so entries
-that disagree show as conflicts and reconcile keeps the largest limit (a reseller's smaller
-serving limit is not the model's). Name, open_weights and capabilities (``reasoning``,
+``knowledge_cutoff``: each distinct value is a claim (limits: one claim per entry, so reconcile
+can weigh how many entries state a value), the creator's own entry first, so entries that
+disagree show as conflicts and reconcile keeps the limit most entries support, then the largest
+(a reseller's smaller serving limit is not the model's). Name, open_weights and capabilities (``reasoning``,
 ``tool_call``, ``structured_output``, image or other inputs in ``modalities.input``) vary with the
 reseller: one value each, the creator's own provider first (``openai``'s ``o3-mini`` before
 Azure's), then in file order.
@@ -370,7 +371,10 @@ def _model_facts(out: _Out, model_id: str, entries: list[tuple[tuple[int, int], 
         said: set[str] = set()
         for raw, who in stated:
             text = _raw_text(raw) or ""
-            if text in said:
+            # Limits: one claim per entry (how many resellers state a value is evidence: reconcile
+            # prefers a value two entries state over a larger one a single entry states). Other
+            # facts: each distinct value once.
+            if text in said and field not in LIMIT_FIELDS.values():
                 continue
             said.add(text)
             if field == "release_date" and isinstance(raw, str) and _MONTH_ONLY.match(raw.strip()):
