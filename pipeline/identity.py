@@ -265,6 +265,10 @@ def _normalize_slug(slug: str) -> str:
     slug = re.sub(r"^meta-llama-(\d)", r"llama-\1", slug)  # together/azure: Meta-Llama-3.1-8B -> llama-3.1-8b
     # Azure OpenAI spells GPT-3.5 "gpt-35" (no dots in its deployment names): the same models.
     slug = re.sub(r"^gpt-35(?=-|$)", "gpt-3.5", slug)
+    # A version glued to the name where the creator writes a dash: cortecs' "claude-opus4-5",
+    # Ollama's "gemma3:27b" (name:tag). Qwen writes "qwen3" itself: left alone.
+    slug = re.sub(r"^(claude-(?:opus|sonnet|haiku))(\d)", r"\1-\2", slug)
+    slug = re.sub(r"^gemma(\d)", r"gemma-\1", slug)
     return slug
 
 

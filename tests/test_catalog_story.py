@@ -108,3 +108,23 @@ def test_model_limits_are_the_native_ones_not_a_serving_limit(story):
     assert got["openai/o3-mini"] == [200000, 100000]
     assert got["openai/gpt-4.1-mini"] == [1047576, 32768]
     assert got["meta/llama-3.2-1b-instruct"][0] == 131072  # Cloudflare serves it at 60,000
+    # total context and max input are separate facts
+    assert con.execute("""SELECT context_window, max_output_tokens FROM model_versions
+                          WHERE valid_to IS NULL AND model_id = 'openai/gpt-5'""").fetchall() == [(400000, 128000)]
+
+
+def test_a_model_whose_context_any_source_states_knows_it(story):
+    stated, known = story["con"].execute("""
+        WITH stated AS (SELECT DISTINCT model_id FROM observations WHERE field = 'context_window' AND status = 'known')
+        SELECT count(*), count(*) FILTER (WHERE m.context_window IS NOT NULL)
+        FROM model_versions m JOIN stated USING (model_id) WHERE m.valid_to IS NULL""").fetchall()[0]
+    assert stated > 1000 and known >= 0.95 * stated
+
+
+def test_deepseeks_own_api_is_a_provider_with_its_offer(story):
+    con = story["con"]
+    assert con.execute("SELECT name FROM providers WHERE provider_id = 'deepseek'").fetchall() == [("DeepSeek API",)]
+    assert ("deepseek/deepseek-chat", "deepseek", "") in story["second"]
+    # a provider no curated file names is a provider too, with the name the catalog gives
+    assert con.execute("SELECT name, named_by FROM providers WHERE provider_id = 'inference'").fetchall() == [
+        ("Inference", "models-dev")]

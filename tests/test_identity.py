@@ -136,6 +136,10 @@ REAL_IDS = [
     ("cloudflare-workers-ai", "@cf/meta/llama-3.1-8b-instruct-fp8", "meta/llama-3.1-8b-instruct", "fp8"),
     ("cloudflare-workers-ai", "@cf/meta/llama-3.1-8b-instruct-awq", "meta/llama-3.1-8b-instruct", "awq"),
     ("cloudflare-workers-ai", "@cf/qwen/qwen3-30b-a3b-fp8", "qwen/qwen3-30b-a3b", "fp8"),
+    # a version glued to the name: cortecs' claude-opus4-5, Ollama's name:tag
+    ("cortecs", "claude-opus4-5", "anthropic/claude-opus-4.5", ""),
+    ("ollama-cloud", "gemma3:27b", "google/gemma-3-27b", ""),
+    ("google-gemini", "gemma-3-27b-it", "google/gemma-3-27b-it", ""),
     # a reseller's free tier of a model (models.dev kilo, llmgateway): the model, variant "free"
     ("kilo", "anthropic/claude-haiku-4.5-free", "anthropic/claude-haiku-4.5", "free"),
     ("kilo", "cognitivecomputations/dolphin-mistral-24b-venice-edition-free",

@@ -84,13 +84,16 @@ def test_pricing_is_not_read_and_only_benchmarks_are_observed():
     assert {o.entity for o in run_case(CASES / "models").observations} == {"benchmark"}
 
 
-def test_without_the_slug_map_the_page_is_unusable():
+def test_the_slug_map_is_curated_and_options_add_to_it():
+    from pipeline.curated import load_map
+    assert load_map("benchmark_slugs")["llama-3-2-instruct-1b"] == "meta/llama-3.2-1b-instruct"
     source = _registry().get(SOURCE)
-    bare = source.model_copy(update={"options": {}})
-    (problem,) = parse_page(load_page(CASES / "models"), bare).problems
-    assert problem.severity == "error" and "options.models" in problem.message
+    more = source.model_copy(update={"options": {**source.options, "models": {"o3-mini-high": "openai/o3-mini-high"}}})
+    got = {o.model_id for o in parse_page(load_page(CASES / "models"), more).observations}
+    assert "openai/o3-mini-high" in got and "meta/llama-3.2-1b-instruct" in got
 
 
 def test_every_mapped_slug_names_a_canonical_model():
-    for slug, model_id in _registry().get(SOURCE).options["models"].items():
+    from pipeline.curated import load_map
+    for slug, model_id in load_map("benchmark_slugs").items():
         assert model_id.count("/") == 1 and model_id == model_id.lower(), slug

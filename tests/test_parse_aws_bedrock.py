@@ -85,7 +85,7 @@ def test_batch_provisioned_embeddings_images_and_unknown_models_are_skipped_with
     assert any("Provisioned Throughput" in m for m in skips)
     assert any("Titan Text Embeddings V2 is an embedding model" in m for m in skips)
     assert any("'Images'" in m for m in skips)
-    assert any("'Pixtral Large (25.02)'" in m and "MODEL_IDS" in m for m in skips)
+    assert any("'Pixtral Large (25.02)'" in m and "bedrock_names.yaml" in m for m in skips)
     assert "0.05" not in {o.value for o in result.observations}  # the batch price is not the on-demand price
     assert result.items == 6
 

@@ -37,6 +37,7 @@ from pydantic import ValidationError
 from pipeline import normalize
 from pipeline.benchmarks import canonical_benchmark
 from pipeline.config import SourceConfig
+from pipeline.curated import load_map
 from pipeline.models import Observation, PageLayoutError, ParseResult, Problem, RawPage
 
 
@@ -50,10 +51,11 @@ def parse(page: RawPage, source: SourceConfig) -> ParseResult:
         raise PageLayoutError("evaluations API response has no 'data' list")
     if not models:
         raise PageLayoutError("evaluations API response 'data' is empty")
-    slug_map = source.options.get("models")
-    if not isinstance(slug_map, dict) or not slug_map:
-        raise PageLayoutError("sources.yaml gives artificial-analysis no options.models map "
-                              "(AA slug -> canonical model id): no model can be identified")
+    # warehouse/curated/benchmark_slugs.yaml, with a source's options.models adding or overriding
+    slug_map = {**load_map("benchmark_slugs"), **dict(source.options.get("models") or {})}
+    if not slug_map:
+        raise PageLayoutError("no AA slug -> canonical model id map (warehouse/curated/benchmark_slugs.yaml "
+                              "or options.models): no model can be identified")
 
     result = ParseResult()
 

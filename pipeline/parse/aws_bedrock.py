@@ -17,7 +17,7 @@ the region code (``us-east-1``). Prices per "1K tokens" (or "1M tokens") become 
 1M tokens; ``Observation.raw`` is the USD text as the file wrote it with its unit.
 
 The price list names models by display name ("Llama 3.2 1B Instruct"), not by the model id an
-API call uses, so ``MODEL_IDS`` below maps names to Bedrock model ids (``options.model_ids`` in
+API call uses, so the curated ``warehouse/curated/bedrock_names.yaml`` maps names to Bedrock model ids (``options.model_ids`` in
 sources.yaml adds or overrides entries without a code change). A text-generation model missing
 from the map is skipped with a reason naming it (add it to the map); ``NOT_TEXT_MODELS`` are
 skipped as not being LLMs.
@@ -37,35 +37,12 @@ from pydantic import ValidationError
 
 from pipeline import normalize
 from pipeline.config import SourceConfig
+from pipeline.curated import load_map
 from pipeline.identity import IdentityError, resolve
 from pipeline.models import Observation, PageLayoutError, ParseResult, Problem, RawPage
 
 PROVIDER_ID = "aws-bedrock"
 
-# Price-list model name -> Bedrock model id (the "modelId" of InvokeModel / Converse), as
-# listed in the Bedrock documentation's "Supported foundation models" table.
-MODEL_IDS: dict[str, str] = {
-    "Llama 3.2 1B Instruct": "meta.llama3-2-1b-instruct-v1:0",
-    "Llama 3.2 3B Instruct": "meta.llama3-2-3b-instruct-v1:0",
-    "Llama 3.2 11B Instruct": "meta.llama3-2-11b-instruct-v1:0",
-    "Llama 3.2 90B Instruct": "meta.llama3-2-90b-instruct-v1:0",
-    "Llama 3.1 8B Instruct": "meta.llama3-1-8b-instruct-v1:0",
-    "Llama 3.1 70B Instruct": "meta.llama3-1-70b-instruct-v1:0",
-    "Llama 3.1 405B Instruct": "meta.llama3-1-405b-instruct-v1:0",
-    "Llama 3.3 70B Instruct": "meta.llama3-3-70b-instruct-v1:0",
-    "Mistral 7B Instruct": "mistral.mistral-7b-instruct-v0:2",
-    "Mixtral 8x7B Instruct": "mistral.mixtral-8x7b-instruct-v0:1",
-    "Mistral Large (24.02)": "mistral.mistral-large-2402-v1:0",
-    "Mistral Large (24.07)": "mistral.mistral-large-2407-v1:0",
-    "Claude 3 Haiku": "anthropic.claude-3-haiku-20240307-v1:0",
-    "Claude 3.5 Haiku": "anthropic.claude-3-5-haiku-20241022-v1:0",
-    "Claude 3.5 Sonnet": "anthropic.claude-3-5-sonnet-20240620-v1:0",
-    "Claude 3.7 Sonnet": "anthropic.claude-3-7-sonnet-20250219-v1:0",
-    "Nova Micro": "amazon.nova-micro-v1:0",
-    "Nova Lite": "amazon.nova-lite-v1:0",
-    "Nova Pro": "amazon.nova-pro-v1:0",
-    "DeepSeek-R1": "deepseek.r1-v1:0",
-}
 # Models the price list sells that are not text-generation LLMs.
 NOT_TEXT_MODELS: dict[str, str] = {
     "Titan Text Embeddings V2": "an embedding model",
@@ -125,7 +102,7 @@ def _price_dimension(terms: Any) -> dict[str, Any] | None:
 
 def parse(page: RawPage, source: SourceConfig) -> ParseResult:
     products, on_demand = _load(page)
-    model_ids = {**MODEL_IDS, **dict(source.options.get("model_ids") or {})}
+    model_ids = {**load_map("bedrock_names"), **dict(source.options.get("model_ids") or {})}
     result = ParseResult()
     # (bedrock model id, region) -> field -> (raw, value); model id per bedrock id
     offers: dict[tuple[str, str], dict[str, tuple[str, str]]] = {}
@@ -162,8 +139,8 @@ def parse(page: RawPage, source: SourceConfig) -> ParseResult:
             continue
         bedrock_id = model_ids.get(name)
         if bedrock_id is None:
-            problem(f"{usage}: no Bedrock model id known for {name!r} (add it to the parser's MODEL_IDS "
-                    "or options.model_ids)", severity="skip")
+            problem(f"{usage}: no Bedrock model id known for {name!r} (add it to "
+                    "warehouse/curated/bedrock_names.yaml or options.model_ids)", severity="skip")
             continue
         if bedrock_id not in canonical:
             try:
