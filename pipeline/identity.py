@@ -319,6 +319,19 @@ def _creator(org: str | None, slug: str, fallback: str, t: _Tables) -> tuple[str
     return None, "rules"
 
 
+_BEDROCK_PROFILE = re.compile(r"^(" + "|".join(re.escape(g) for g in _BEDROCK_GEO) + r")\.(?=[a-z0-9-]+\.)")
+
+
+def deployment(provider_model_id: str, provider_id: str | None) -> str:
+    """The deployment a provider's id names besides the model: Bedrock's cross-region inference
+    profile (``us.anthropic...``, ``global.``), the same model served from another geography at its
+    own price. ``resolve`` drops it from the model; an offer keeps it as its variant. '' if none."""
+    if provider_id not in _BEDROCK_PROVIDERS:
+        return ""
+    m = _BEDROCK_PROFILE.match(provider_model_id.strip().lower())
+    return m.group(1) if m else ""
+
+
 def canonical_model_id(provider_model_id: str, aliases: AliasFile | None = None, provider_id: str | None = None,
                        fallback_creator: str | None = None) -> str:
     """``@cf/meta/llama-3.2-1b-instruct``, ``meta-llama/Llama-3.2-1B-Instruct`` -> ``meta/llama-3.2-1b-instruct``."""

@@ -93,7 +93,7 @@ def judge_health(fetch: FetchInfo, pages: int, result: ParseResult, previous_ite
         notes.append(f"{len(item_errors)} unreadable item(s) ({share:.2%}) keep their previous state")
     gone = [p for p in result.problems if p.url in failed_pages and p.severity == "skip"]
     if gone:
-        notes.append(f"{len(gone)} follow-up page(s) not read keep what they said last time")
+        notes.append(f"{len(gone)} page(s) not read (gone or access restricted) keep what they said last time")
     return "ok", "; ".join(notes) or None
 
 

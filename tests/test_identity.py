@@ -393,3 +393,18 @@ def test_every_real_catalog_id_resolves_and_no_creator_is_bogus():
     assert not bogus
     assert {"anthropic", "openai", "zai", "xai", "moonshotai", "meta", "qwen"} <= creators
     assert not {"z-ai", "zai-org", "x-ai", "meta-llama", "mistralai", "deepseek-ai"} & creators
+
+
+@pytest.mark.parametrize(("provider_model_id", "provider_id", "expected"), [
+    ("us.anthropic.claude-sonnet-4-5-20250929-v1:0", "aws-bedrock", "us"),
+    ("global.anthropic.claude-sonnet-4-5-20250929-v1:0", "aws-bedrock", "global"),
+    ("apac.amazon.nova-pro-v1:0", "aws-bedrock", "apac"),
+    ("anthropic.claude-sonnet-4-5-20250929-v1:0", "aws-bedrock", ""),
+    ("qwen.qwen3-32b-v1:0", "aws-bedrock", ""),  # a vendor, not a geography
+    ("us.anthropic.claude-sonnet-4-5-20250929-v1:0", "azure-openai", ""),  # Bedrock's shape only
+])
+def test_bedrock_profiles_are_the_offers_deployment_not_the_model(provider_model_id, provider_id, expected):
+    from pipeline.identity import deployment
+    assert deployment(provider_model_id, provider_id) == expected
+    assert resolve(provider_model_id, "aws-bedrock").model_id == resolve(
+        provider_model_id.split(".", 1)[1] if expected else provider_model_id, "aws-bedrock").model_id

@@ -8,10 +8,10 @@ unusable); a value it cannot read becomes a Problem naming the field, and no obs
 from __future__ import annotations
 
 import importlib
-import re
 from typing import Callable
 
 from pipeline.config import SourceConfig
+from pipeline.identity import deployment as identity_deployment
 from pipeline.models import PageLayoutError, ParseResult, Problem, RawPage
 
 Parser = Callable[[RawPage, SourceConfig], ParseResult]
@@ -58,18 +58,10 @@ def parse_page(page: RawPage, source: SourceConfig) -> ParseResult:
         return failed(f"parser {source.parser} crashed: {type(e).__name__}: {e}")
 
 
-# Bedrock's cross-region inference profiles (``us.anthropic...``, ``global.``): the same model
-# served from another geography, at its own price. Every catalog that lists Bedrock ids writes
-# them this way; pipeline.identity reads the model, this keeps the profile as the offer's variant.
-_BEDROCK_PROFILE = re.compile(r"^(us|eu|apac|au|jp|ca|us-gov|global)\.(?=[a-z0-9-]+\.)")
-
-
 def deployment(provider_model_id: str, provider_id: str) -> str:
-    """The deployment a provider's id names besides the model (Bedrock's ``us.``): '' if none."""
-    if provider_id != "aws-bedrock":
-        return ""
-    m = _BEDROCK_PROFILE.match(provider_model_id.strip().lower())
-    return m.group(1) if m else ""
+    """The deployment a provider's id names besides the model (Bedrock's ``us.``): '' if none.
+    The rule lives with the other id shapes in pipeline.identity."""
+    return identity_deployment(provider_model_id, provider_id)
 
 
 def offer_variant(*parts: str) -> str:
