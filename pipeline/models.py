@@ -120,6 +120,12 @@ class Problem(BaseModel):
     field: str | None = None
     message: str
     severity: Literal["error", "skip"] = "error"  # error: bad input; skip: deliberately ignored
+    # The entity an unreadable value belongs to, when the parser knows it: the source's last
+    # readable claim of that field then stands (pipeline.reconcile), instead of the value vanishing.
+    entity: Entity | None = None
+    model_id: str | None = None
+    provider_id: str | None = None
+    variant: str | None = None
 
     def __str__(self) -> str:
         where = f" field {self.field}" if self.field else ""

@@ -56,9 +56,28 @@ WITH usable_crawls AS (
     JOIN failed_pages f USING (source_id, url)
     WHERE coalesce(rp.usable, true)
     GROUP BY rp.source_id, rp.url
+), unreadable AS (
+    -- values a standing crawl could not read (an "N/A" price, a renamed field): a problem each
+    SELECT DISTINCT p.source_id, p.entity, p.model_id, coalesce(p.provider_id, '') AS provider_id,
+           coalesce(p.variant, '') AS variant, p.field
+    FROM problems p JOIN standing s USING (crawl_id, source_id)
+    WHERE p.severity = 'error' AND p.entity IN ('model', 'offer') AND p.model_id IS NOT NULL AND p.field IS NOT NULL
+), last_read AS (
+    -- ... and the source's last readable claim of each such field, from before its base crawl,
+    -- stands (the newest claim of a field wins, so a readable value stated now still beats it)
+    SELECT o.* EXCLUDE (crawl_id), u.started_at AS observed_at
+    FROM observations o JOIN usable_crawls u USING (crawl_id, source_id)
+    JOIN unreadable r ON r.source_id = o.source_id AND r.entity = o.entity AND r.model_id = o.model_id
+                     AND r.provider_id = o.provider_id AND r.variant = o.variant AND r.field = o.field
+    LEFT JOIN base b ON b.source_id = o.source_id
+    WHERE (b.base_at IS NULL OR u.started_at < b.base_at) AND o.status = 'known'
+    QUALIFY rank() OVER (PARTITION BY o.source_id, o.entity, o.model_id, o.provider_id, o.variant, o.field
+                         ORDER BY u.started_at DESC) = 1
 ), stated AS (
     SELECT o.* EXCLUDE (crawl_id), s.started_at AS observed_at
     FROM observations o JOIN standing s USING (crawl_id, source_id)
+    UNION ALL BY NAME
+    SELECT * FROM last_read
     UNION ALL BY NAME
     SELECT o.* EXCLUDE (crawl_id), g.started_at AS observed_at
     FROM last_good g

@@ -284,3 +284,21 @@ def test_hashes_from_another_duckdb_version_are_recomputed_not_turned_into_versi
         SELECT row_hash FROM model_versions UNION ALL SELECT row_hash FROM offer_versions
         UNION ALL SELECT row_hash FROM benchmark_versions)""").fetchall()
     assert tags == [(HASH_TAG,)]
+
+
+def test_an_unreadable_value_in_a_healthy_crawl_keeps_the_sources_last_readable_claim(con):
+    offer = {"entity": "offer", "provider": "cloudflare-workers-ai", "pmid": "@cf/x"}
+    load(con, "c1", 1, [obs("cat", "input_usd_per_mtok", "0.027", **offer), obs("cat", "output_usd_per_mtok", "0.2", **offer)])
+    # c2 is healthy (one bad cell among many items) but its input price reads "N/A": a problem
+    con.execute("""INSERT INTO problems (crawl_id, source_id, url, field, severity, message, entity, model_id,
+                                         provider_id, variant)
+                   VALUES ('c2', 'cat', 'https://cat.example/', 'input_usd_per_mtok', 'error',
+                           'cannot read input_usd_per_mtok from ''N/A''', 'offer', ?, 'cloudflare-workers-ai', '')""", [M])
+    _, v = load(con, "c2", 2, [obs("cat", "output_usd_per_mtok", "0.2", **offer)])
+    assert (v.offers_opened, v.offers_closed) == (0, 0)  # nothing moved: the last readable price stands
+    assert con.execute("SELECT input_usd_per_mtok FROM offer_versions WHERE valid_to IS NULL").fetchall() == [
+        (Decimal("0.027"),)]
+    # once the source reads it again, the new value wins
+    load(con, "c3", 3, [obs("cat", "input_usd_per_mtok", "0.03", **offer), obs("cat", "output_usd_per_mtok", "0.2", **offer)])
+    assert con.execute("SELECT input_usd_per_mtok FROM offer_versions WHERE valid_to IS NULL").fetchall() == [
+        (Decimal("0.03"),)]

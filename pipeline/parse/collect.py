@@ -19,10 +19,13 @@ class PageOut:
         self.source = source
         self.result = ParseResult()
 
-    def problem(self, message: str, field: str | None = None, severity: str = "error") -> None:
+    def problem(self, message: str, field: str | None = None, severity: str = "error",
+                key: tuple[Entity, str, str | None, str] | None = None) -> None:
+        entity, model_id, provider_id, variant = key or (None, None, None, None)
         self.result.problems.append(Problem(
             source_id=self.source.id, url=self.page.url, field=field, message=message,
             severity=severity,  # type: ignore[arg-type]
+            entity=entity, model_id=model_id, provider_id=provider_id, variant=variant,
         ))
 
     def add(self, entity: Entity, model_id: str, field: str, raw: str | None, convert: Callable[[Any], str], *,
@@ -39,7 +42,8 @@ class PageOut:
                                   field=field, raw=raw, value=convert(raw))
         except (ValueError, TypeError, ValidationError) as e:
             msg = "; ".join(x["msg"] for x in e.errors()) if isinstance(e, ValidationError) else str(e)
-            self.problem(f"{who}: cannot read {field} from {raw!r}: {msg}", field=field)
+            self.problem(f"{who}: cannot read {field} from {raw!r}: {msg}",
+                         field=field, key=(entity, model_id, provider_id, variant))
             return False
         self.result.observations.append(obs)
         return True

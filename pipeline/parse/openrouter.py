@@ -74,10 +74,13 @@ class _Out:
         self.source = source
         self.result = ParseResult()
 
-    def problem(self, message: str, field: str | None = None, severity: str = "error") -> None:
+    def problem(self, message: str, field: str | None = None, severity: str = "error",
+                key: tuple[Entity, str, str | None, str] | None = None) -> None:
+        entity, model_id, provider_id, variant = key or (None, None, None, None)
         self.result.problems.append(Problem(
             source_id=self.source.id, url=self.page.url, field=field, message=message,
             severity=severity,  # type: ignore[arg-type]
+            entity=entity, model_id=model_id, provider_id=provider_id, variant=variant,
         ))
 
     def add(
@@ -109,7 +112,8 @@ class _Out:
                     field=field, raw=raw_text, value=convert(raw), status="known",
                 )
         except (ValueError, TypeError, ValidationError) as e:
-            self.problem(f"{who}: cannot read {field} from {raw_text!r}: {_short(e)}", field=field)
+            self.problem(f"{who}: cannot read {field} from {raw_text!r}: {_short(e)}",
+                         field=field, key=(entity, model_id, provider_id, variant))
             return False
         self.result.observations.append(obs)
         return True

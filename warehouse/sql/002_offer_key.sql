@@ -12,6 +12,11 @@ ALTER TABLE model_versions ADD COLUMN max_input_tokens BIGINT;
 ALTER TABLE observations ADD COLUMN seq INTEGER;
 ALTER TABLE raw_pages ADD COLUMN usable BOOLEAN;
 ALTER TABLE providers ADD COLUMN named_by VARCHAR;
+-- the entity an unreadable value belongs to (its last readable claim stands)
+ALTER TABLE problems ADD COLUMN entity VARCHAR;
+ALTER TABLE problems ADD COLUMN model_id VARCHAR;
+ALTER TABLE problems ADD COLUMN provider_id VARCHAR;
+ALTER TABLE problems ADD COLUMN variant VARCHAR;
 DELETE FROM conflict_log;
 DELETE FROM benchmark_versions;
 DELETE FROM offer_versions;
