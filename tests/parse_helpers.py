@@ -136,9 +136,10 @@ def check_no_extra_observations(case_dir: Path) -> None:
     got = [(obs_key(o), o.status, o.value) for o in run_case(case_dir).observations]
     extra = sorted(f"{key_id(k)}={v!r}" for k, st, v in got if (k, st, v) not in want)
     assert not extra, f"unexpected observations: {extra}"
-    # A catalog states a model's limits once per entry that lists the model (how many entries
-    # state a value is evidence reconcile weighs): those repeat by design, nothing else may.
-    repeatable = {"context_window", "max_input_tokens", "max_output_tokens"}
+    # A catalog states a model's limits, dates and open weights once per entry that lists the model
+    # (how many entries agree is evidence reconcile weighs): those repeat by design, nothing else may.
+    repeatable = {"context_window", "max_input_tokens", "max_output_tokens", "release_date", "knowledge_cutoff",
+                  "open_weights"}
     dupes = sorted({f"{key_id(k)}={v!r}" for k, st, v in got
                     if got.count((k, st, v)) > 1 and not (k[0] == "model" and k[5] in repeatable)})
     assert not dupes, f"duplicate observations: {dupes}"

@@ -98,7 +98,8 @@ def test_catalog_model_facts_come_from_the_creators_own_provider_first():
     # Azure's entry says knowledge 2024-05 and image input; OpenAI's own entry (2023-10, text only) wins
     assert (o3["knowledge_cutoff"], o3["supports_vision"], o3["release_date"]) == ("2023-10", "false", "2025-01-31")
     # Azure's disagreeing cutoff is a claim too (reconcile logs the conflict); capabilities are not
-    assert _values(result, "openai/o3-mini", "knowledge_cutoff") == ["2023-10", "2024-05"]
+    # one claim per entry: OpenAI's own, Azure's, Vercel's (how many agree is evidence)
+    assert _values(result, "openai/o3-mini", "knowledge_cutoff") == ["2023-10", "2024-05", "2023-10"]
     assert _values(result, "openai/o3-mini", "supports_vision") == ["false"]
     # limits: every distinct value is a model-level claim (reconcile keeps the largest)
     assert _values(result, "meta/llama-3.2-1b-instruct", "context_window") == ["128000", "60000"]

@@ -70,7 +70,7 @@ def test_first_party_beats_catalog_and_conflict_is_logged(con):
     load(con, "c1", 1, [obs("card", "context_window", "131072"), obs("cat", "context_window", "262144")])
     assert current_model(con, "context_window") == [(131072,)]
     rows = con.execute("SELECT field, chosen_value, chosen_source, rule FROM conflict_log").fetchall()
-    assert rows == [("context_window", "131072", "card", "authority: first_party, then precision, then newest")]
+    assert rows == [("context_window", "131072", "card", "authority: first_party, then precision, agreement, newest")]
     assert con.execute("SELECT severity FROM conflict_log").fetchall() == [("major",)]
 
 
@@ -245,7 +245,7 @@ def test_curated_override_wins_is_reported_and_is_never_held(con):
     assert current_model(con, "context_window") == [(8192,)]
     prov = con.execute("SELECT provenance->'context_window'->>'rule', provenance->'context_window'->>'source' "
                        "FROM model_versions WHERE valid_to IS NULL").fetchall()
-    assert prov == [("authority: override, then precision, then newest", "curated")]
+    assert prov == [("authority: override, then precision, agreement, newest", "curated")]
 
 
 def test_overrides_apply_from_their_review_date(con):
@@ -302,3 +302,11 @@ def test_an_unreadable_value_in_a_healthy_crawl_keeps_the_sources_last_readable_
     load(con, "c3", 3, [obs("cat", "input_usd_per_mtok", "0.03", **offer), obs("cat", "output_usd_per_mtok", "0.2", **offer)])
     assert con.execute("SELECT input_usd_per_mtok FROM offer_versions WHERE valid_to IS NULL").fetchall() == [
         (Decimal("0.03"),)]
+
+
+def test_a_model_fact_most_entries_agree_on_beats_a_resellers_listing_date(con):
+    # models.dev lists a model once per reseller; some give the day they listed it as its release date
+    load(con, "c1", 1, [obs("cat", "release_date", "2025-04-03"),
+                        *(obs("cat", "release_date", "2024-09-25") for _ in range(3)),
+                        obs("card", "license", "Llama 3.2 Community License")])
+    assert current_model(con, "release_date") == [(__import__("datetime").date(2024, 9, 25),)]

@@ -24,10 +24,10 @@ cross-region profiles (``us.``, ``global.``) and quantizations (``-fp8``) are th
 
 Model facts (catalog authority): every entry that lists a model states its limits
 (``context_window``, ``max_input_tokens``, ``max_output_tokens``), ``release_date`` and
-``knowledge_cutoff``: each distinct value is a claim (limits: one claim per entry, so reconcile
-can weigh how many entries state a value), the creator's own entry first, so entries that
-disagree show as conflicts and reconcile keeps the limit most entries support, then the largest
-(a reseller's smaller serving limit is not the model's). Name, open_weights and capabilities (``reasoning``,
+``knowledge_cutoff`` and ``open_weights``: one claim per entry (so reconcile can weigh how many
+entries state a value), the creator's own entry first; entries that disagree show as conflicts,
+reconcile keeps the value most entries agree on, and for limits a value two entries state before
+the largest (a reseller's smaller serving limit is not the model's). Name and capabilities (``reasoning``,
 ``tool_call``, ``structured_output``, image or other inputs in ``modalities.input``) vary with the
 reseller: one value each, the creator's own provider first (``openai``'s ``o3-mini`` before
 Azure's), then in file order.
@@ -364,7 +364,8 @@ MODEL_FACTS: list[tuple[str, Callable[[dict[str, Any]], Any], Callable[[Any], st
 # Limits are the catalog's model-level claims: reconcile keeps the largest (a provider serves at
 # most the model's native limit). Names and capabilities vary with the reseller's own wording
 # and features: one value, the creator's own entry first.
-EVERY_ENTRY = {"release_date", "knowledge_cutoff", "context_window", "max_input_tokens", "max_output_tokens"}
+EVERY_ENTRY = {"release_date", "knowledge_cutoff", "open_weights", "context_window", "max_input_tokens",
+               "max_output_tokens"}
 
 
 def _model_facts(out: _Out, model_id: str, entries: list[tuple[tuple[int, int], dict[str, Any], str]]) -> None:
@@ -375,10 +376,10 @@ def _model_facts(out: _Out, model_id: str, entries: list[tuple[tuple[int, int], 
         said: set[str] = set()
         for raw, who in stated:
             text = _raw_text(raw) or ""
-            # Limits: one claim per entry (how many resellers state a value is evidence: reconcile
-            # prefers a value two entries state over a larger one a single entry states). Other
-            # facts: each distinct value once.
-            if text in said and field not in LIMIT_FIELDS.values():
+            # One claim per entry: how many resellers state a value is evidence (a reseller often
+            # gives the day it listed a model as its release date; reconcile prefers the value
+            # most entries agree on, and for limits a value two entries state over a larger one).
+            if text in said and field not in EVERY_ENTRY:
                 continue
             said.add(text)
             if field == "release_date" and isinstance(raw, str) and _MONTH_ONLY.match(raw.strip()):
