@@ -97,11 +97,10 @@ def test_catalog_model_facts_come_from_the_creators_own_provider_first():
     o3 = _model(result, "openai/o3-mini")
     # Azure's entry says knowledge 2024-05 and image input; OpenAI's own entry (2023-10, text only) wins
     assert (o3["knowledge_cutoff"], o3["supports_vision"], o3["release_date"]) == ("2023-10", "false", "2025-01-31")
-    # Azure's disagreeing cutoff is a claim too (reconcile logs the conflict); capabilities are not
-    # one claim per entry: OpenAI's own, Azure's, Vercel's (how many agree is evidence)
-    assert _values(result, "openai/o3-mini", "knowledge_cutoff") == ["2023-10", "2024-05", "2023-10"]
+    # the creator's own entry speaks for the model: Azure's copy (2024-05) is not a claim of its own
+    assert _values(result, "openai/o3-mini", "knowledge_cutoff") == ["2023-10"]
     assert _values(result, "openai/o3-mini", "supports_vision") == ["false"]
-    # limits: every distinct value is a model-level claim (reconcile keeps the largest)
+    # no creator's entry (Llama at resellers): every entry's value is a claim, reconcile weighs them
     assert _values(result, "meta/llama-3.2-1b-instruct", "context_window") == ["128000", "60000"]
     assert (o3["supports_reasoning"], o3["supports_function_calling"], o3["open_weights"]) == ("true", "true", "false")
     gpt = _model(result, "openai/gpt-4.1-mini")

@@ -187,6 +187,11 @@ def _load(page: RawPage) -> dict[str, Any]:
     return doc
 
 
+def _provider_of(key: str, doc: dict[str, Any]) -> str:
+    lp = doc[key].get("litellm_provider", "") if isinstance(doc.get(key), dict) else ""
+    return canonical_provider(lp) if lp else ""
+
+
 def _first_party(provider_id: str, model_id: str) -> bool:
     """Whether the provider is the model's creator (``openai`` for ``openai/o3-mini``)."""
     return provider_id.split("-")[0] == model_id.split("/")[0]
@@ -227,7 +232,9 @@ def parse(page: RawPage, source: SourceConfig) -> ParseResult:
     for (model_id, field), (_, raw, who) in facts.items():
         out.add("model", model_id, field, raw, _flag, who=who)
     for (model_id, field), values in limits.items():
-        for raw, who in values:
+        # the creator's own entries speak for the model when the file has them (first in the list)
+        own = [v for v in values if _first_party(_provider_of(v[1], doc), model_id)]
+        for raw, who in own or values:
             out.add("model", model_id, field, raw, _tokens, who=who)
     return out.result
 

@@ -24,8 +24,9 @@ cross-region profiles (``us.``, ``global.``) and quantizations (``-fp8``) are th
 
 Model facts (catalog authority): every entry that lists a model states its limits
 (``context_window``, ``max_input_tokens``, ``max_output_tokens``), ``release_date`` and
-``knowledge_cutoff`` and ``open_weights``: one claim per entry (so reconcile can weigh how many
-entries state a value), the creator's own entry first; entries that disagree show as conflicts,
+``knowledge_cutoff`` and ``open_weights``: the creator's own entry speaks for the model when the
+catalog has one (``openai``'s ``o3-mini``; resellers' copies are then not claims); otherwise one
+claim per entry (so reconcile can weigh how many entries state a value); entries that disagree show as conflicts,
 reconcile keeps the value most entries agree on, and for limits a value two entries state before
 the largest (a reseller's smaller serving limit is not the model's). Name and capabilities (``reasoning``,
 ``tool_call``, ``structured_output``, image or other inputs in ``modalities.input``) vary with the
@@ -369,8 +370,14 @@ EVERY_ENTRY = {"release_date", "knowledge_cutoff", "open_weights", "context_wind
 
 
 def _model_facts(out: _Out, model_id: str, entries: list[tuple[tuple[int, int], dict[str, Any], str]]) -> None:
+    # The creator's own entry (openai's o3-mini) states the model's facts first-hand: when the
+    # catalog has one, resellers' copies are not claims of their own (they often give the day
+    # they listed the model as its release date).
+    own = [e for e in entries if e[0][0] == 0]
     for field, get, convert in MODEL_FACTS:
-        stated = [(get(e), who) for _, e, who in entries if get(e) is not None]
+        stated = [(get(e), who) for _, e, who in (own or entries) if get(e) is not None]
+        if not stated:
+            stated = [(get(e), who) for _, e, who in entries if get(e) is not None]
         if field not in EVERY_ENTRY:
             stated = stated[:1]
         said: set[str] = set()
