@@ -35,7 +35,8 @@ WHERE o.model_id = ? AND c.started_at < asof_bound(?)
 ORDER BY o.field, c.started_at DESC, o.source_id
 """
 
-# A model nothing corroborates: one listing (one source, one provider) names it, so nothing says
+# A model nothing corroborates: one listing (one source, one provider) names it, not under its
+# creator's own API, so nothing says
 # its id is not a model others call by another id. Reviewed by people, who add an alias or
 # confirm it as a model of its own. (A model that ten providers of one catalog list under ids
 # that all resolve to it is corroborated by those spellings.)
@@ -48,7 +49,10 @@ WITH listings AS (
                       AND x.source_id = o.source_id)
 )
 SELECT model_id, min(source_id) AS source_id, count(DISTINCT provider_id) FILTER (WHERE provider_id <> '') AS offers,
-       count(*) AS listings
+       count(*) AS listings,
+       -- listed by its creator's own API (anthropic's claude-2.1, google-vertex's chat-bison): the id
+       -- is the creator's own spelling, nothing to match
+       bool_or(split_part(provider_id, '-', 1) = split_part(model_id, '/', 1)) AS creator_listed
 FROM listings
 WHERE model_id IN (SELECT model_id FROM models_current)
 GROUP BY model_id
@@ -108,7 +112,7 @@ def unmatched(con: duckdb.DuckDBPyConnection, limit: int = 3) -> list[Unmatched]
     for r in rows(con, UNMATCHED_SQL, []):
         # corroborated by two listings, and its creator is one the identity rules know (not a
         # provider's namespace, where an id whose creator no rule could tell is filed)
-        if r["listings"] > 1 and creator_name(r["model_id"]) is not None:
+        if (r["listings"] > 1 or r["creator_listed"]) and creator_name(r["model_id"]) is not None:
             continue
         others = [m for m in known if m != r["model_id"]]
         scored = sorted(((m, difflib.SequenceMatcher(None, r["model_id"], m).ratio()) for m in others),
