@@ -8,12 +8,13 @@ Which page it is comes from the URL path:
   router's default prices and limits. ``items`` counts the models that yielded something.
 - ``/api/v1/models/<slug>/endpoints``: ``{"data": {"id", ..., "endpoints": [...]}}``. Each
   endpoint is an offer of the UPSTREAM provider that serves it (Cloudflare, DeepInfra, ...), as
-  OpenRouter reports it: provider the canonical id mapped from the endpoint's ``tag`` (else its
-  ``provider_name``) by ``options.upstream_providers`` in sources.yaml; provider model id the
-  OpenRouter model id (``data.id``: the upstream's own id is not published); variant ``""``.
-  Tags may carry the quantization after a slash (``"deepinfra/bf16"``): the part before the
-  slash names the provider, the rest is the offer's quantization. An upstream the map does not
-  name is skipped with a reason (never guessed). When one upstream serves the model through
+  OpenRouter reports it: provider the canonical id of the endpoint's ``tag`` (else its
+  ``provider_name``) through ``pipeline.providers`` (curated spellings merged, any other upstream
+  a provider of its own, named as OpenRouter names it); no provider model id is claimed (the
+  upstream's own id is not published), so the report meets the provider's own page on one offer;
+  variant ``""``. Tags may carry the quantization after a slash (``"deepinfra/bf16"``): the part
+  before the slash names the provider, the rest is the offer's quantization. A gone endpoints
+  page (HTTP 404) is a problem of that page (``is_follow_up``). When one upstream serves the model through
   several endpoints on one page, each of those offers takes its quantization as variant so they
   stay apart (an endpoint that still cannot be told apart is skipped with a reason).
   These are catalog claims about someone else's offers: reconcile ranks them below the
@@ -24,7 +25,8 @@ Quirks of this source, all handled here:
 - Prices are strings in USD per *single token*; ``"-1"`` means dynamic pricing (routers such as
   ``openrouter/auto``): such an entry is skipped with a reason, never stored as a price.
 - ``context_length`` is the serving limit of the route (Llama 3.2 1B shows 60,000, Cloudflare's
-  limit), so it is an offer fact, never the model's context window.
+  limit): an offer fact, and on the models list also the catalog's model-level claim, which
+  reconcile weighs against the others (a smaller serving limit never becomes the model's window).
 - ``supported_parameters`` lists what the router accepts: presence of ``tools``, ``reasoning``,
   ``structured_outputs``/``response_format`` says "supported"; absence states nothing.
 - ``input_modalities`` is explicit, so vision is asserted both ways.
