@@ -332,6 +332,12 @@ def deployment(provider_model_id: str, provider_id: str | None) -> str:
     return m.group(1) if m else ""
 
 
+def is_creators_own(provider_id: str, model_id: str) -> bool:
+    """Whether a provider is the model's creator selling it (``openai`` for ``openai/o3-mini``,
+    ``google-vertex`` for ``google/...``). SQL twin: the ``creators_own`` macro of views.sql."""
+    return provider_id.split("-")[0] == model_id.split("/")[0]
+
+
 def canonical_model_id(provider_model_id: str, aliases: AliasFile | None = None, provider_id: str | None = None,
                        fallback_creator: str | None = None) -> str:
     """``@cf/meta/llama-3.2-1b-instruct``, ``meta-llama/Llama-3.2-1B-Instruct`` -> ``meta/llama-3.2-1b-instruct``."""

@@ -52,7 +52,7 @@ SELECT model_id, min(source_id) AS source_id, count(DISTINCT provider_id) FILTER
        count(*) AS listings,
        -- listed by its creator's own API (anthropic's claude-2.1, google-vertex's chat-bison): the id
        -- is the creator's own spelling, nothing to match
-       bool_or(split_part(provider_id, '-', 1) = split_part(model_id, '/', 1)) AS creator_listed
+       bool_or(creators_own(provider_id, model_id)) AS creator_listed
 FROM listings
 WHERE model_id IN (SELECT model_id FROM models_current)
 GROUP BY model_id

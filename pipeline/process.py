@@ -189,7 +189,7 @@ def process_crawl(
         pages, result = parse_source(archive, crawl, fetch, source)
         prev = con.execute(PREVIOUS_HEALTHY_ITEMS, [source.id, crawl.started_at]).fetchall()  # fetchone leaves the result open (DuckDB 2.0)
         health, reason = judge_health(fetch, len(pages), result, prev[0][0] if prev else None, registry.health)
-        errors = [p for p in result.problems if p.severity == "error"]
+        errors = result.errors
         skipped = sum(1 for p in result.problems if p.severity == "skip")
         for p in errors[:20]:
             log.warning("%s", p)

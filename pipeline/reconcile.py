@@ -94,7 +94,7 @@ WITH usable_crawls AS (
            benchmark_id, field, raw, value, status, observed_at, seq, true AS creator_offer
     FROM stated
     WHERE entity = 'offer' AND variant = '' AND field IN {limits} AND status = 'known'
-      AND split_part(provider_id, '-', 1) = split_part(model_id, '/', 1)
+      AND creators_own(provider_id, model_id)
     UNION ALL BY NAME
     -- the provider's own model id, as each source states it: a claim like any other
     SELECT source_id, url, entity, model_id, provider_id, '' AS provider_model_id, variant, benchmark_id,

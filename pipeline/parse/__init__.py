@@ -11,7 +11,6 @@ import importlib
 from typing import Callable
 
 from pipeline.config import SourceConfig
-from pipeline.identity import deployment as identity_deployment
 from pipeline.models import PageLayoutError, ParseResult, Problem, RawPage
 
 Parser = Callable[[RawPage, SourceConfig], ParseResult]
@@ -56,12 +55,6 @@ def parse_page(page: RawPage, source: SourceConfig) -> ParseResult:
         return failed(f"page unusable: {e}")
     except Exception as e:  # a parser bug must not stop the other pages and sources
         return failed(f"parser {source.parser} crashed: {type(e).__name__}: {e}")
-
-
-def deployment(provider_model_id: str, provider_id: str) -> str:
-    """The deployment a provider's id names besides the model (Bedrock's ``us.``): '' if none.
-    The rule lives with the other id shapes in pipeline.identity."""
-    return identity_deployment(provider_model_id, provider_id)
 
 
 def offer_variant(*parts: str) -> str:

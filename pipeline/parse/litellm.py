@@ -57,8 +57,8 @@ from pydantic import ValidationError
 from pipeline import normalize
 from pipeline.config import SourceConfig
 from pipeline.fields import Entity
-from pipeline.identity import IdentityError, resolve
-from pipeline.parse import deployment, offer_variant
+from pipeline.identity import IdentityError, deployment, is_creators_own, resolve
+from pipeline.parse import offer_variant
 from pipeline.providers import canonical_provider, provider_name
 from pipeline.models import Observation, PageLayoutError, ParseResult, Problem, RawPage
 
@@ -187,16 +187,6 @@ def _load(page: RawPage) -> dict[str, Any]:
     return doc
 
 
-def _provider_of(key: str, doc: dict[str, Any]) -> str:
-    lp = doc[key].get("litellm_provider", "") if isinstance(doc.get(key), dict) else ""
-    return canonical_provider(lp) if lp else ""
-
-
-def _first_party(provider_id: str, model_id: str) -> bool:
-    """Whether the provider is the model's creator (``openai`` for ``openai/o3-mini``)."""
-    return provider_id.split("-")[0] == model_id.split("/")[0]
-
-
 def parse(page: RawPage, source: SourceConfig) -> ParseResult:
     doc = _load(page)
     batch_providers: dict[str, str] = dict(source.options.get("batch_providers") or {})
@@ -204,8 +194,8 @@ def parse(page: RawPage, source: SourceConfig) -> ParseResult:
     seen: dict[Offer, str] = {}
     # (model_id, field) -> (priority, raw, who): one capability value per model (see module doc)
     facts: dict[tuple[str, str], tuple[tuple[int, int], Any, str]] = {}
-    # (model_id, field) -> distinct limits stated, the creator's own entry first (model-level claims)
-    limits: dict[tuple[str, str], list[tuple[Any, str]]] = {}
+    # (model_id, field) -> (limit, key, stated by the creator's own entry) per entry (model-level claims)
+    limits: dict[tuple[str, str], list[tuple[Any, str, bool]]] = {}
     for index, (key, entry) in enumerate(doc.items()):
         if key == "sample_spec":
             out.problem("sample_spec: documentation of the file's fields, not a model", severity="skip")
@@ -232,9 +222,9 @@ def parse(page: RawPage, source: SourceConfig) -> ParseResult:
     for (model_id, field), (_, raw, who) in facts.items():
         out.add("model", model_id, field, raw, _flag, who=who)
     for (model_id, field), values in limits.items():
-        # the creator's own entries speak for the model when the file has them (first in the list)
-        own = [v for v in values if _first_party(_provider_of(v[1], doc), model_id)]
-        for raw, who in own or values:
+        # the creator's own entries speak for the model when the file has them
+        own = [v for v in values if v[2]]
+        for raw, who, _ in own or values:
             out.add("model", model_id, field, raw, _tokens, who=who)
     return out.result
 
@@ -261,7 +251,7 @@ def _split_key(key: str, lp: str) -> tuple[str, str, str | None]:
 
 def _entry(out: _Out, key: str, entry: dict[str, Any], lp: str, provider_id: str, batch_provider: str | None,
            index: int, seen: dict[Offer, str], facts: dict[tuple[str, str], tuple[tuple[int, int], Any, str]],
-           limits: dict[tuple[str, str], list[tuple[Any, str]]]) -> None:
+           limits: dict[tuple[str, str], list[tuple[Any, str, bool]]]) -> None:
     pmid, region, why = _split_key(key, lp)
     if why:
         out.problem(f"{key}: {why}", severity="skip")
@@ -300,10 +290,7 @@ def _entry(out: _Out, key: str, entry: dict[str, Any], lp: str, provider_id: str
             read = out.add("offer", model_id, k, raw_limit, _tokens, who=key, offer=base)
             if read and raw_limit is not None:  # an unreadable limit is one problem, not two
                 # one model-level claim per entry: how many entries state a value is evidence
-                stated = limits.setdefault((model_id, k), [])
-                stated.append((raw_limit, key))
-                if _first_party(provider_id, model_id):  # the creator's own entry first
-                    stated.insert(0, stated.pop())
+                limits.setdefault((model_id, k), []).append((raw_limit, key, is_creators_own(provider_id, model_id)))
     out.result.items += 1
 
     # Price variants (batch / flex / priority): offers of their own.
@@ -323,7 +310,7 @@ def _entry(out: _Out, key: str, entry: dict[str, Any], lp: str, provider_id: str
         out.result.items += 1
 
     # Capabilities: kept per model, the creator's own provider first, then file order.
-    rank = (0 if _first_party(provider_id, model_id) else 1, index)
+    rank = (0 if is_creators_own(provider_id, model_id) else 1, index)
     for flag, field in CAPABILITY_FLAGS.items():
         if entry.get(flag) is not None:  # null: not stated, nothing to record
             if not isinstance(entry[flag], bool):

@@ -50,8 +50,8 @@ from pydantic import ValidationError
 from pipeline import normalize
 from pipeline.config import SourceConfig
 from pipeline.fields import Entity
-from pipeline.identity import IdentityError, resolve
-from pipeline.parse import deployment, offer_variant
+from pipeline.identity import IdentityError, deployment, is_creators_own, resolve
+from pipeline.parse import offer_variant
 from pipeline.providers import canonical_provider
 from pipeline.models import Observation, PageLayoutError, ParseResult, Problem, RawPage
 
@@ -229,7 +229,7 @@ def parse(page: RawPage, source: SourceConfig) -> ParseResult:
                 continue
             found = _entry(out, who, provider_id, mkey, entry, seen)
             if found:
-                rank = (0 if provider_id.split("-")[0] == found.split("/")[0] else 1, index)
+                rank = (0 if is_creators_own(provider_id, found) else 1, index)
                 speakers.setdefault(found, []).append((rank, entry, who))
     for model_id, entries in speakers.items():
         _model_facts(out, model_id, sorted(entries, key=lambda e: e[0]))
@@ -336,18 +336,11 @@ def _limit_of(key: str) -> Callable[[dict[str, Any]], Any]:
     return get
 
 
-def _safe_limit(raw: Any) -> str:
-    value = _limit(raw)
-    if value is None:
-        raise ValueError("0 states no limit")
-    return value
-
-
 MODEL_FACTS: list[tuple[str, Callable[[dict[str, Any]], Any], Callable[[Any], str]]] = [
     ("name", _get("name"), _text),
-    ("context_window", _limit_of("context"), _safe_limit),
-    ("max_input_tokens", _limit_of("input"), _safe_limit),
-    ("max_output_tokens", _limit_of("output"), _safe_limit),
+    ("context_window", _limit_of("context"), _tokens),
+    ("max_input_tokens", _limit_of("input"), _tokens),
+    ("max_output_tokens", _limit_of("output"), _tokens),
     ("release_date", _get("release_date"), _date),
     ("knowledge_cutoff", _get("knowledge"), _partial_date),
     ("open_weights", _get("open_weights"), _bool),

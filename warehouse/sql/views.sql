@@ -5,6 +5,11 @@ CREATE OR REPLACE MACRO asof_bound(ts) AS
     CASE WHEN length(CAST(ts AS VARCHAR)) = 10 THEN CAST(CAST(ts AS DATE) + INTERVAL 1 DAY AS TIMESTAMPTZ)
          ELSE CAST(ts AS TIMESTAMPTZ) + INTERVAL 1 MICROSECOND END;
 
+-- Whether a provider is the model's creator selling it (a lab's own API for its model): the SQL twin
+-- of pipeline.identity.is_creators_own.
+CREATE OR REPLACE MACRO creators_own(provider_id, model_id) AS
+    split_part(provider_id, '-', 1) = split_part(model_id, '/', 1);
+
 -- When a healthy (or partial) crawl of any source last saw each entity: the basis of last_reviewed.
 CREATE OR REPLACE VIEW sightings AS
 SELECT DISTINCT o.entity, o.model_id, o.provider_id, o.provider_model_id, o.variant, o.benchmark_id, o.source_id,
