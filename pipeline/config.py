@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pipeline.errors import LedgerError
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_SOURCES_FILE = REPO_ROOT / "sources.yaml"
@@ -17,7 +18,7 @@ Authority = Literal["override", "first_party", "provider", "catalog", "independe
 DEFAULT_POLICY: list[str] = ["override", "first_party", "provider", "catalog", "independent"]
 
 
-class ConfigError(Exception):
+class ConfigError(LedgerError):
     """Configuration that cannot be used; the message names the file and the entry."""
 
 

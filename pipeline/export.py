@@ -24,6 +24,7 @@ from pipeline.normalize import price_label, token_label
 from pipeline import compare
 from pipeline.compare import ComparisonConfig, load_comparison_config
 from pipeline.records import RECORD_TYPES, SCHEMA_VERSION, BenchmarkRecord, ModelFile, ModelRecord, OfferRecord
+from pipeline.errors import LedgerError
 
 MODELS_SQL = "SELECT * FROM models_asof($as_of) ORDER BY model_id"
 OFFERS_SQL = (
@@ -35,7 +36,7 @@ OFFERS_SQL = (
 T = TypeVar("T", bound=BaseModel)
 
 
-class ExportError(RuntimeError):
+class ExportError(LedgerError, RuntimeError):
     pass
 
 

@@ -54,6 +54,7 @@ from pipeline.report import (
 )
 from pipeline.run import Paths, RunSummary, export_only, process_stored, rebuild_warehouse
 from warehouse.connection import connect
+from pipeline.errors import LedgerError
 
 WAREHOUSE_LIMIT = "llm-ledger-warehouse"  # global concurrency limit (1 slot): who may write the warehouse
 ATTEMPTS_DIR = ".attempts"  # <crawl>/.attempts/<source_id>.attempt-N: failed attempts, never loaded
@@ -63,11 +64,11 @@ _fallback_log = logging.getLogger("llm_ledger.flows")
 _SCRAPY_LEVEL = re.compile(r"\] (DEBUG|INFO|WARNING|ERROR|CRITICAL): ")
 
 
-class CrawlFailed(RuntimeError):
+class CrawlFailed(LedgerError, RuntimeError):
     """The fetch of one source failed; raised so that Prefect retries the crawl task."""
 
 
-class RefreshFailed(RuntimeError):
+class RefreshFailed(LedgerError, RuntimeError):
     """Every selected source failed: the refresh flow fails."""
 
 

@@ -39,6 +39,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
 from pipeline.config import REPO_ROOT
+from pipeline.errors import LedgerError
 
 ALIASES_FILE = REPO_ROOT / "warehouse" / "curated" / "aliases.yaml"
 
@@ -102,7 +103,7 @@ def load_aliases(path: Path = ALIASES_FILE) -> AliasFile:
     return AliasFile.model_validate(yaml.safe_load(path.read_text()))
 
 
-class IdentityError(ValueError):
+class IdentityError(LedgerError, ValueError):
     pass
 
 

@@ -10,6 +10,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from pipeline.fields import Entity, FieldType, field_type
+from pipeline.errors import LedgerError
 
 Status = Literal["known", "unknown", "not_offered"]
 SourceHealth = Literal["ok", "partial", "failed"]
@@ -157,5 +158,5 @@ class ParseResult(BaseModel):
         return [p for p in self.problems if p.severity == "error"]
 
 
-class PageLayoutError(Exception):
+class PageLayoutError(LedgerError):
     """The page is not what the parser expects (changed layout, broken JSON): the page is unusable."""

@@ -10,11 +10,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
 from typing import Literal
+from pipeline.errors import LedgerError
 
 PriceUnit = Literal["token", "ktok", "mtok"]
 
 
-class NormalizeError(ValueError):
+class NormalizeError(LedgerError, ValueError):
     pass
 
 

@@ -8,19 +8,16 @@ Layout (the recorded crawl under spiders/recorded/ has the same shape)::
     <root>/<crawl_id>/<source_id>/bodies/NNNN-<name>   the bytes, as received
 
 Each source of a crawl writes only its own folder, so crawls of several sources can run in
-parallel processes.
+parallel processes. This module reads the archive; the writing side is spiders/writer.py.
 """
 from __future__ import annotations
 
 import hashlib
-import json
-import re
 import shutil
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Iterator, Literal
-from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -53,73 +50,6 @@ def new_crawl_id(at: datetime | None = None) -> str:
     return at.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
-def _safe_name(url: str, limit: int = 80) -> str:
-    parts = urlsplit(url)
-    name = (parts.path.strip("/") or "index").replace("/", "_")
-    if parts.query:
-        name += "_" + parts.query
-    name = re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-.") or "page"
-    return name[-limit:]
-
-
-class SourceCrawlWriter:
-    """Writes the pages of one source in one crawl. Used by the spiders' pipeline."""
-
-    def __init__(self, folder: Path, source_id: str) -> None:
-        self.folder = folder
-        self.source_id = source_id
-        (folder / "bodies").mkdir(parents=True, exist_ok=True)
-        self.info = FetchInfo(source_id=source_id, started_at=datetime.now(UTC))
-        self._pages = open(folder / "pages.jsonl", "a", encoding="utf-8")
-        self._write_info()
-
-    def add(
-        self,
-        url: str,
-        status: int,
-        headers: dict[str, str],
-        body: bytes,
-        fetched_at: datetime | None = None,
-    ) -> RawPage:
-        self.info.pages += 1
-        body_file = f"bodies/{self.info.pages:04d}-{_safe_name(url)}"
-        (self.folder / body_file).write_bytes(body)
-        page = RawPage(
-            source_id=self.source_id,
-            url=url,
-            status=status,
-            headers=headers,
-            fetched_at=fetched_at or datetime.now(UTC),
-            sha256=hashlib.sha256(body).hexdigest(),
-            body_file=body_file,
-            base_dir=self.folder,
-        )
-        self._pages.write(page.model_dump_json() + "\n")
-        self._pages.flush()
-        return page
-
-    def error(self, message: str) -> None:
-        self.info.errors.append(message)
-        self._write_info()  # a crawl killed later still leaves its errors on disk
-
-    def finish(self, status: FetchStatus | None = None) -> FetchInfo:
-        self._pages.close()
-        self.info.finished_at = datetime.now(UTC)
-        if status is not None:
-            self.info.status = status
-        elif self.info.pages == 0:
-            self.info.status = "failed"
-            if not self.info.errors:
-                self.info.errors.append("no page was fetched")
-        self._write_info()
-        return self.info
-
-    def _write_info(self) -> None:
-        tmp = self.folder / "fetch.json.tmp"
-        tmp.write_text(self.info.model_dump_json(indent=2))
-        tmp.replace(self.folder / "fetch.json")
-
-
 class RawArchive:
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
@@ -133,12 +63,6 @@ class RawArchive:
         info = CrawlInfo(crawl_id=crawl_id, started_at=started_at, mode=mode)  # type: ignore[arg-type]
         (folder / "crawl.json").write_text(info.model_dump_json(indent=2))
         return info
-
-    def source_writer(self, crawl_id: str, source_id: str) -> SourceCrawlWriter:
-        folder = self.crawl_dir(crawl_id) / source_id
-        if (folder / "pages.jsonl").exists():
-            raise FileExistsError(f"crawl {crawl_id} already holds pages of source {source_id}: {folder}")
-        return SourceCrawlWriter(folder, source_id)
 
     def crawls(self) -> list[CrawlInfo]:
         """Every stored crawl, oldest first."""

@@ -16,11 +16,12 @@ from pipeline.export import ExportResult, export, newest_crawl_date
 from pipeline.process import CrawlReport, ProgressFn, process_pending
 from pipeline.raw import CrawlInfo, FetchInfo, RawArchive, new_crawl_id
 from warehouse.connection import connect
+from pipeline.errors import LedgerError
 
 log = logging.getLogger("llm_ledger.run")
 
 
-class RunError(RuntimeError):
+class RunError(LedgerError, RuntimeError):
     pass
 
 

@@ -31,7 +31,8 @@ from twisted.python.failure import Failure
 
 from pipeline.config import SourceConfig
 from pipeline.models import RawPage
-from pipeline.raw import FetchInfo, SourceCrawlWriter
+from pipeline.raw import FetchInfo
+from spiders.writer import SourceCrawlWriter
 
 logger = logging.getLogger(__name__)
 

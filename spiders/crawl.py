@@ -3,7 +3,7 @@
     python -m spiders.crawl --archive DIR --crawl-id ID --source-json JSON [--setting KEY=VALUE ...]
 
 One process per crawl: Twisted's reactor cannot be restarted. Pages go to
-``RawArchive(DIR).source_writer(ID, source.id)``; fetch.json says how it went. Log lines go to
+``spiders.writer.source_writer(DIR, ID, source.id)``; fetch.json says how it went. Log lines go to
 stderr, prefixed with the source id; the last line on stdout is a JSON summary
 ``{"source_id", "status", "pages", "errors"}``.
 
@@ -21,7 +21,8 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from pipeline.config import SourceConfig
-from pipeline.raw import FetchInfo, RawArchive
+from pipeline.raw import FetchInfo
+from spiders.writer import source_writer
 from spiders import spider_class
 from spiders.settings import build_settings, parse_setting_pairs
 
@@ -52,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"spiders.crawl: bad arguments: {e}", file=sys.stderr)
         return EXIT_USAGE
     try:
-        writer = RawArchive(args.archive).source_writer(args.crawl_id, source.id)
+        writer = source_writer(args.archive, args.crawl_id, source.id)
     except FileExistsError as e:
         print(f"spiders.crawl: [{source.id}] {e}", file=sys.stderr)
         return EXIT_USAGE

@@ -64,3 +64,30 @@ def test_flows_yaml_deploys_the_refresh_flow_daily():
     assert func in {n.name for n in tree.body if isinstance(n, ast.FunctionDef)}
     assert daily["schedules"][0]["cron"].count(" ") == 4 and daily["schedules"][0]["timezone"] == "UTC"
     assert "/" not in str(daily.get("parameters", {}).get("data_dir") or "")  # no machine path baked in
+
+
+def _modules(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text())
+    out: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            out |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            out.add(node.module)
+    return out
+
+
+# The composition layer: the only pipeline modules that may start a crawl (spiders.runner).
+COMPOSERS = {"run.py", "flows.py", "cli.py"}
+
+
+def test_no_import_cycle_between_spiders_and_pipeline():
+    """spiders/ builds on pipeline's plain modules (config, models, raw: the archive's reading side);
+    the archive's writing side lives in spiders/writer.py. Only the composition modules of
+    pipeline/ call into spiders/, and spiders/ never imports them back."""
+    up = [f"{p.relative_to(REPO)}: {m}" for p in py_files("pipeline") if p.name not in COMPOSERS
+          for m in _modules(p) if m.split(".")[0] == "spiders"]
+    back = [f"{p.relative_to(REPO)}: {m}" for p in py_files("spiders") for m in _modules(p)
+            if m in {f"pipeline.{c[:-3]}" for c in COMPOSERS} | {"pipeline.process", "pipeline.reconcile"}]
+    assert up == [] and back == []
+    assert "SourceCrawlWriter" not in (REPO / "pipeline" / "raw.py").read_text()

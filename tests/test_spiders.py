@@ -19,6 +19,7 @@ from pipeline.raw import FetchInfo, RawArchive, verify
 from pipeline.models import RawPage
 from spiders.huggingface import repo_file_urls
 from spiders.runner import REPO_ROOT, crawl_source, crawl_sources
+from spiders.writer import source_writer
 from spiders.settings import USER_AGENT, build_settings, parse_setting_pairs
 from tests.httpserver import closed_port, routes_from_recorded, serve, silent_server
 
@@ -361,7 +362,7 @@ def refetch_recorded(source: SourceConfig, folder: Path, root: Path) -> tuple[Fe
 
 
 def test_routes_from_recorded_replay_a_source_folder_byte_for_byte(tmp_path):
-    writer = RawArchive(tmp_path / "rec").source_writer("20260101T000000Z", "test-source")
+    writer = source_writer(tmp_path / "rec", "20260101T000000Z", "test-source")
     writer.add("https://example.test/docs/pricing/", 200, {"Content-Type": "text/html", "Content-Encoding": "gzip",
                "Content-Length": "3"}, "<p>€0.03 / 1M</p>".encode())
     writer.add("https://example.test/docs/models?page=2", 200, {"Content-Type": "application/json"}, b'{"page": 2}')

@@ -7,16 +7,17 @@ from pathlib import Path
 
 import duckdb
 import yaml
+from pipeline.errors import LedgerError
 
 MIGRATIONS = ["001_schema.sql", "002_offer_key.sql"]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
-class WarehouseLocked(RuntimeError):
+class WarehouseLocked(LedgerError, RuntimeError):
     """Another process holds the warehouse file."""
 
 
-class WarehouseMissing(FileNotFoundError):
+class WarehouseMissing(LedgerError, FileNotFoundError):
     pass
 
 
