@@ -17,14 +17,14 @@ from rich.table import Table
 from pipeline import inspect
 from pipeline.compare import compare as compare_pair
 from pipeline.config import ConfigError, data_dir as resolve_data_dir, load_sources, parse_url_overrides, select_sources
-from pipeline.export import ExportError
+from pipeline.errors import LedgerError
 from pipeline.normalize import decimal_text
 from pipeline.records import ComparisonRecord
 from pipeline.report import money as report_money, move_text
 from pipeline.raw import RawArchive
 from spiders.settings import parse_setting_pairs
-from pipeline.run import Paths, RunError, RunSummary, crawl, export_only, rebuild_warehouse, run
-from warehouse.connection import WarehouseLocked, WarehouseMissing, connect
+from pipeline.run import Paths, RunSummary, crawl, export_only, rebuild_warehouse, run
+from warehouse.connection import WarehouseLocked, connect
 
 app = typer.Typer(
     help="llm-ledger: crawl LLM pricing pages, model cards and catalogs; reconcile; keep history; export.",
@@ -53,6 +53,11 @@ CrawlSettingOpt = Annotated[
     Optional[list[str]],
     typer.Option("--crawl-setting", help="KEY=VALUE: a Scrapy setting for live crawls (repeatable), e.g. DOWNLOAD_TIMEOUT=10."),
 ]
+SkipDamagedOpt = Annotated[
+    bool,
+    typer.Option("--skip-damaged", help="Load without the crawls whose raw files are damaged (each is reported), "
+                 "instead of stopping with an error naming the files."),
+]
 VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Log every problem and crawl line.")]
 
 
@@ -65,7 +70,7 @@ def _logging(verbose: bool) -> None:
 
 
 def _fail(message: str, code: int = 1) -> None:
-    err.print(f"[bold red]error:[/] {message}")
+    err.print(f"[bold red]error:[/] {escape(message)}", soft_wrap=True)
     raise typer.Exit(code)
 
 
@@ -97,6 +102,11 @@ def print_summary(summary: RunSummary) -> None:
         table.add_column(col, justify="right", no_wrap=True)
     reasons = []
     for rep in summary.reports:
+        if rep.damage:
+            err.print(f"[bold yellow]skipped damaged crawl {rep.crawl_id}[/] ({len(rep.damage)} problem(s)):", soft_wrap=True)
+            for d in rep.damage[:5]:
+                err.print(f"  {escape(str(d))}", soft_wrap=True)
+            continue
         for s in rep.sources:
             colour = {"ok": "green", "partial": "yellow", "failed": "red"}[s.health]
             table.add_row(f"{rep.started_at:%Y-%m-%d}", s.source_id, f"[{colour}]{s.health}[/]", str(s.pages),
@@ -127,6 +137,7 @@ def run_cmd(
     source_url: SourceUrlOpt = None,
     no_export: Annotated[bool, typer.Option("--no-export", help="Skip the export step.")] = False,
     crawl_setting: CrawlSettingOpt = None,
+    skip_damaged: SkipDamagedOpt = False,
     verbose: VerboseOpt = False,
 ) -> None:
     """Crawl (or replay the recorded crawl), load every new crawl into the warehouse, export.
@@ -143,11 +154,12 @@ def run_cmd(
         with err.status("crawling sources..." if live or overrides else "loading crawls..."):
             summary = run(resolve_data_dir(data_dir), registry, live=live or bool(overrides), only=_only(sources),
                           url_overrides=overrides, do_export=not no_export, progress=_progress,
-                          crawl_settings=settings)
-    except (ConfigError, RunError, WarehouseLocked, ExportError, ValueError) as e:
+                          crawl_settings=settings, skip_damaged=skip_damaged)
+    except (LedgerError, ValueError) as e:
         _fail(str(e))
     print_summary(summary)
-    if summary.reports and all(s.health == "failed" for r in summary.reports for s in r.sources):
+    loaded = [s for r in summary.reports for s in r.sources]
+    if loaded and all(s.health == "failed" for s in loaded):
         _fail("every source failed: nothing new was loaded", code=2)
 
 
@@ -167,7 +179,7 @@ def crawl_cmd(
         registry = load_sources(sources_file)
         chosen = select_sources(registry, _only(sources), parse_url_overrides(source_url or []))
         settings = parse_setting_pairs(crawl_setting or [])
-    except (ConfigError, ValueError) as e:
+    except (LedgerError, ValueError) as e:
         _fail(str(e))
     paths = Paths(resolve_data_dir(data_dir))
     crawl_id, fetches = crawl(RawArchive(paths.raw), chosen, timeout_s=timeout, settings=settings)
@@ -181,13 +193,17 @@ def crawl_cmd(
 
 @app.command("rebuild")
 def rebuild_cmd(data_dir: DataDirOpt = None, sources_file: SourcesFileOpt = None,
-                no_export: Annotated[bool, typer.Option("--no-export")] = False, verbose: VerboseOpt = False) -> None:
-    """Re-parse every stored crawl in date order and rebuild the warehouse from the raw archive."""
+                no_export: Annotated[bool, typer.Option("--no-export")] = False, skip_damaged: SkipDamagedOpt = False,
+                verbose: VerboseOpt = False) -> None:
+    """Re-parse every stored crawl in date order and rebuild the warehouse from the raw archive.
+
+    Every body is verified against its sha256 first: damage stops the rebuild, naming the files,
+    before anything is replaced (unless --skip-damaged)."""
     _logging(verbose)
     try:
         summary = rebuild_warehouse(resolve_data_dir(data_dir), load_sources(sources_file), progress=_progress,
-                                    do_export=not no_export)
-    except (ConfigError, WarehouseLocked, ExportError) as e:
+                                    do_export=not no_export, skip_damaged=skip_damaged)
+    except LedgerError as e:
         _fail(str(e))
     print_summary(summary)
 
@@ -205,7 +221,7 @@ def export_cmd(
         _fail(f"--as-of expects YYYY-MM-DD, got {as_of!r}")
     try:
         result = export_only(resolve_data_dir(data_dir), when, out)
-    except (WarehouseMissing, WarehouseLocked, ExportError) as e:
+    except LedgerError as e:
         _fail(str(e))
     console.print(f"exported {result.counts} as of {result.as_of} to {result.folder}")
 
@@ -255,7 +271,7 @@ def sources_cmd(data_dir: DataDirOpt = None, sources_file: SourcesFileOpt = None
 def _read_only(data_dir: Path | None):
     try:
         return connect(Paths(resolve_data_dir(data_dir)).warehouse, read_only=True)
-    except (WarehouseMissing, WarehouseLocked) as e:
+    except LedgerError as e:
         _fail(str(e))
 
 

@@ -40,7 +40,7 @@ from prefect.tasks import exponential_backoff
 
 from pipeline.config import SourceConfig, SourcesFile, data_dir as resolve_data_dir, load_sources, select_sources
 from pipeline.export import ExportResult
-from pipeline.raw import FetchInfo, RawArchive, new_crawl_id
+from pipeline.raw import FetchInfo, RawArchive
 from pipeline.report import (
     Changes,
     Snapshot,
@@ -121,20 +121,8 @@ def _line_sink(logger: logging.Logger | logging.LoggerAdapter[logging.Logger]) -
 
 
 def claim_crawl(raw_root: Path) -> tuple[str, datetime]:
-    """A new crawl id whose folder this run creates (two runs in the same second get different ids).
-
-    Only the folder is created: ``crawl.json`` is written once every crawl task has finished, so a
-    load running meanwhile (another run) never sees a half-fetched crawl.
-    """
-    raw_root.mkdir(parents=True, exist_ok=True)
-    while True:
-        started = datetime.now(UTC)
-        crawl_id = new_crawl_id(started)
-        try:
-            (raw_root / crawl_id).mkdir()
-            return crawl_id, started
-        except FileExistsError:
-            time.sleep(1.05 - started.microsecond / 1e6)
+    """A new crawl folder (``RawArchive.claim_crawl``): crawl.json is published once every crawl task has finished."""
+    return RawArchive(raw_root).claim_crawl()
 
 
 def set_aside_failed_attempt(crawl_dir: Path, source_id: str) -> int:
@@ -391,7 +379,7 @@ def refresh(
         fetches = [final_fetch(crawl_dir, s.id, outcomes[s.id]) for s in chosen]
         attempts = {s.id: attempts_made(crawl_dir, s.id) for s in chosen}
         # Publish the crawl: from now on a load (this run's or another's) sees it, complete.
-        RawArchive(paths.raw).start_crawl(crawl_id, started_at, mode="live")
+        RawArchive(paths.raw).publish_crawl(crawl_id, started_at, mode="live")
         failures = {f.source_id: "; ".join(f.errors) or "fetch failed" for f in fetches if f.status != "ok"}
         for sid, why in failures.items():
             logger.warning("%s failed after %d attempt(s): %s", sid, attempts[sid], why)

@@ -17,7 +17,9 @@ from pipeline.overrides import OVERRIDE_SOURCE, Override, load_overrides, overri
 from pipeline.identity import load_aliases
 from pipeline.parse import parse_page
 from pipeline.providers import load_providers, provider_name
-from pipeline.raw import CrawlInfo, FetchInfo, RawArchive
+from pipeline.curated import preload
+from pipeline.errors import ArchiveError
+from pipeline.raw import CrawlInfo, Damage, FetchInfo, RawArchive
 from pipeline.reconcile import ReconcileStats, reconcile
 from warehouse.load import VersionStats, apply_versions, insert_rows
 
@@ -44,10 +46,11 @@ class SourceReport:
 @dataclass
 class CrawlReport:
     crawl_id: str
-    started_at: datetime
+    started_at: datetime | None
     sources: list[SourceReport] = field(default_factory=list)
     reconcile: ReconcileStats | None = None
     versions: VersionStats | None = None
+    damage: list[Damage] = field(default_factory=list)  # set when the crawl was skipped as damaged
 
 
 ProgressFn = Callable[[str, str, dict[str, object]], None]  # (stage, source_id, counts)
@@ -75,6 +78,10 @@ def judge_health(fetch: FetchInfo, pages: int, result: ParseResult, previous_ite
     item_errors = [p for p in errors if p.url not in failed_pages]
     if fetch.status == "failed" and not result.observations:
         return "failed", "; ".join(fetch.errors) or "fetch failed"
+    if fetch.finished_at is None:  # the crawl process was killed: its pages are a fragment
+        if not result.observations:
+            return "failed", "fetch did not finish (fetch.json has no finished_at)"
+        return "partial", "fetch did not finish (fetch.json has no finished_at): kept as partial, nothing retired"
     if not result.observations:
         why = errors[0].message if errors else "the pages yielded no observations"
         return "failed", f"nothing usable: {why}" if pages else "no page was fetched"
@@ -234,6 +241,41 @@ def loaded_crawls(con: duckdb.DuckDBPyConnection) -> dict[str, datetime]:
     return {cid: ts for cid, ts in con.execute("SELECT crawl_id, started_at FROM crawls").fetchall()}
 
 
+def check_archive(con: duckdb.DuckDBPyConnection, archive: RawArchive, crawls: list[CrawlInfo],
+                  rebuild: bool) -> dict[str, list[Damage]]:
+    """The damage of the crawls about to be loaded, by crawl id: every body against its sha256,
+    the seals, the JSON files. On a rebuild, the warehouse also says what the archive must still
+    hold: a crawl (or a source of one) it loaded that is gone would silently drop out of history."""
+    damage: dict[str, list[Damage]] = {}
+    for c in crawls:
+        found = archive.verify_crawl(c.crawl_id)
+        if found:
+            damage[c.crawl_id] = found
+    if rebuild:
+        present = {c.crawl_id for c in crawls}
+        for (crawl_id,) in con.execute("SELECT crawl_id FROM crawls ORDER BY crawl_id").fetchall():
+            if crawl_id not in present:
+                damage.setdefault(crawl_id, []).append(Damage(
+                    crawl_id, archive.crawl_dir(crawl_id) / "crawl.json",
+                    "missing or unreadable, but the warehouse loaded this crawl: a rebuild would drop it from the history"))
+        for crawl_id, source_id in con.execute(
+                "SELECT crawl_id, source_id FROM crawl_sources ORDER BY crawl_id, source_id").fetchall():
+            fetch = archive.crawl_dir(crawl_id) / source_id / "fetch.json"
+            if crawl_id in present and not fetch.exists():
+                damage.setdefault(crawl_id, []).append(Damage(
+                    crawl_id, fetch, "missing, but the warehouse loaded this source of the crawl"))
+    return damage
+
+
+def _damage_error(damage: dict[str, list[Damage]], rebuild: bool) -> ArchiveError:
+    lines = [str(d) for found in damage.values() for d in found]
+    shown = "\n  ".join(lines[:10]) + (f"\n  ... and {len(lines) - 10} more" if len(lines) > 10 else "")
+    what = "rebuild" if rebuild else "load"
+    return ArchiveError(
+        f"the raw archive is damaged ({len(lines)} problem(s) in {len(damage)} crawl(s)); nothing was replaced:\n  "
+        f"{shown}\nRestore the files from a backup, or {what} without those crawls with --skip-damaged.")
+
+
 def process_pending(
     con: duckdb.DuckDBPyConnection,
     archive: RawArchive,
@@ -241,27 +283,56 @@ def process_pending(
     run_id: str,
     rebuild: bool = False,
     progress: ProgressFn | None = None,
+    skip_damaged: bool = False,
 ) -> list[CrawlReport]:
     """Load every stored crawl the warehouse has not seen, oldest first, in one transaction.
 
     A crawl older than one already loaded cannot be appended to the history: the whole
     warehouse is then rebuilt from the raw archive, in date order (as with ``rebuild=True``).
+
+    Every crawl about to be loaded is verified first (``check_archive``). Damage stops the call
+    with an ArchiveError naming each file before anything is replaced; with ``skip_damaged`` the
+    damaged crawls are left out and each comes back as a report with ``damage`` set.
     """
+    preload()  # a broken curated file stops the run here, not inside every parser
+    for folder in archive.unfinished():
+        log.warning("%s has no crawl.json: an unfinished crawl (still running, or killed), not loaded", folder)
+    crawls, unreadable = archive.scan()
     con.execute("BEGIN TRANSACTION")
     try:
         sync_sources(con, registry)
         loaded = loaded_crawls(con)
-        pending = [c for c in archive.crawls() if c.crawl_id not in loaded]
+        pending = [c for c in crawls if c.crawl_id not in loaded]
         newest = max(loaded.values(), default=None)
-        if rebuild or (pending and newest is not None and min(c.started_at for c in pending) < newest):
-            if not rebuild:
-                log.info("a stored crawl predates the loaded history: rebuilding from the raw archive")
+        if pending and newest is not None and min(c.started_at for c in pending) < newest and not rebuild:
+            log.info("a stored crawl predates the loaded history: rebuilding from the raw archive")
+            rebuild = True
+        if rebuild:
+            pending = crawls
+        damage = check_archive(con, archive, pending, rebuild)
+        for d in unreadable:
+            damage.setdefault(d.crawl_id, []).append(d)
+        skipped: list[CrawlReport] = []
+        if damage:
+            if not skip_damaged:
+                raise _damage_error(damage, rebuild)
+            for crawl_id, found in sorted(damage.items()):
+                for d in found:
+                    log.error("skipped damaged crawl %s: %s", crawl_id, d)
+                started = next((c.started_at for c in crawls if c.crawl_id == crawl_id), loaded.get(crawl_id))
+                skipped.append(CrawlReport(crawl_id=crawl_id, started_at=started, damage=found))
+            pending = [c for c in pending if c.crawl_id not in damage]
+        if rebuild:
             for table in DATA_TABLES:
                 con.execute(f"DELETE FROM {table}")
-            pending = archive.crawls()
         reports = [process_crawl(con, archive, registry, c, run_id, progress) for c in pending]
         con.execute("COMMIT")
-        return reports
-    except BaseException:
-        con.execute("ROLLBACK")
+        return skipped + reports
+    except BaseException as e:
+        try:
+            con.execute("ROLLBACK")
+        except Exception as rollback:  # e.g. the disk is full: say so, and keep the first error on top
+            log.error("rollback after %s failed too: %s", type(e).__name__, rollback)
+            if isinstance(e, Exception):
+                e.add_note(f"(the rollback failed too: {rollback})")
         raise

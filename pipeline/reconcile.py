@@ -62,6 +62,12 @@ WITH usable_crawls AS (
            coalesce(p.variant, '') AS variant, p.field
     FROM problems p JOIN standing s USING (crawl_id, source_id)
     WHERE p.severity = 'error' AND p.entity IN ('model', 'offer') AND p.model_id IS NOT NULL AND p.field IS NOT NULL
+    UNION
+    -- ... and values it now gives as unknown ("N/A", blank): an unknown never replaces the
+    -- source's own earlier known value; that value stands and the change is logged as held
+    SELECT DISTINCT o.source_id, o.entity, o.model_id, o.provider_id, o.variant, o.field
+    FROM observations o JOIN standing s USING (crawl_id, source_id)
+    WHERE o.status = 'unknown' AND o.entity IN ('model', 'offer')
 ), last_read AS (
     -- ... and the source's last readable claim of each such field, from before its base crawl,
     -- stands (the newest claim of a field wins, so a readable value stated now still beats it)
@@ -74,7 +80,11 @@ WITH usable_crawls AS (
     QUALIFY rank() OVER (PARTITION BY o.source_id, o.entity, o.model_id, o.provider_id, o.variant, o.field
                          ORDER BY u.started_at DESC) = 1
 ), stated AS (
-    SELECT o.* EXCLUDE (crawl_id), s.started_at AS observed_at
+    SELECT o.* EXCLUDE (crawl_id), s.started_at AS observed_at,
+           o.status = 'unknown' AND EXISTS (
+               SELECT 1 FROM last_read r
+               WHERE r.source_id = o.source_id AND r.entity = o.entity AND r.model_id = o.model_id
+                 AND r.provider_id = o.provider_id AND r.variant = o.variant AND r.field = o.field) AS withheld
     FROM observations o JOIN standing s USING (crawl_id, source_id)
     UNION ALL BY NAME
     SELECT * FROM last_read
@@ -126,7 +136,7 @@ WITH usable_crawls AS (
                 ELSE 'catalog' END AS authority
     FROM observed o JOIN sources src USING (source_id)
 )
-SELECT c.* EXCLUDE (seq, creator_offer), coalesce(c.seq, 0) AS seq, coalesce(specific.rank, dflt.rank) AS rank, ft.type AS ftype,
+SELECT c.* EXCLUDE (seq, creator_offer, withheld), coalesce(c.seq, 0) AS seq, coalesce(c.withheld, false) AS withheld, coalesce(specific.rank, dflt.rank) AS rank, ft.type AS ftype,
        -- How exactly a claim states its value: more decimals, an exact count rather than a
        -- "128K" label, a day rather than a month. Decides between claims of equal authority.
        CASE WHEN c.status <> 'known' THEN 0
@@ -145,10 +155,11 @@ JOIN field_types ft USING (entity, field)
 LEFT JOIN policy specific ON specific.entity = c.entity AND specific.field = c.field AND specific.authority = c.authority
 JOIN policy dflt ON dflt.entity = '*' AND dflt.authority = c.authority
 -- A source's claims from its newest observation of the field; all the distinct values it states
--- there stay (a source that disagrees with itself is a conflict like any other).
-QUALIFY rank() OVER (
+-- there stay (a source that disagrees with itself is a conflict like any other). A withheld
+-- unknown yields to the known value it would have replaced, and stays only to be logged.
+QUALIFY (rank() OVER (
     PARTITION BY c.source_id, c.entity, c.model_id, c.provider_id, c.variant, c.benchmark_id, c.field
-    ORDER BY c.observed_at DESC) = 1
+    ORDER BY coalesce(c.withheld, false), c.observed_at DESC) = 1 OR coalesce(c.withheld, false))
   AND row_number() OVER (
     PARTITION BY c.source_id, c.entity, c.model_id, c.provider_id, c.variant, c.benchmark_id, c.field,
                  c.observed_at, c.status, c.value
@@ -170,6 +181,7 @@ FROM (
            sum(support) OVER (PARTITION BY entity, model_id, provider_id, provider_model_id, variant, benchmark_id,
                                            field, rank, value) AS agreement
     FROM claims c
+    WHERE NOT withheld
     WINDOW k AS (PARTITION BY entity, model_id, provider_id, provider_model_id, variant, benchmark_id, field)
 )
 QUALIFY row_number() OVER (
@@ -270,6 +282,21 @@ WHERE winners.entity = held.entity AND winners.model_id = held.model_id
 ]
 
 
+# A source that now gives "unknown" where it stated a value: its known value stands (claims),
+# and each such field is logged as held until the source states a value again or a person decides.
+WITHHELD_SQL = """
+INSERT INTO conflict_log
+SELECT $crawl_id, w.entity, w.model_id, w.provider_id, w.provider_model_id, w.variant, w.benchmark_id, w.field,
+       w.value, 'previous version', 'held: the source now gives no value; its last known value stands', 'held',
+       to_json(list(struct_pack(source_id := c.source_id, value := c.value, raw := c.raw, url := c.url,
+                                observed_at := c.observed_at::DATE) ORDER BY c.source_id, c.url))
+FROM claims c
+JOIN winners w USING (entity, model_id, provider_id, provider_model_id, variant, benchmark_id, field)
+WHERE c.withheld AND w.status = 'known'
+GROUP BY ALL
+"""
+
+
 def _previous_sql() -> str:
     held_offer = [f for f, t in OFFER_FIELDS.items() if t is FieldType.DECIMAL or f in LIMIT_FIELDS]
     held_model = [f for f in MODEL_FIELDS if f in LIMIT_FIELDS]
@@ -310,8 +337,10 @@ def _pivot(fields: dict[str, FieldType]) -> str:
 
 def _provenance() -> str:
     return (
-        "json_group_object(field, json_object('source', source_id, 'url', url, 'observed_at', "
-        "observed_at::DATE, 'rule', rule, 'status', status, 'raw', raw)) AS provenance"
+        # keys in field order: json_group_object keeps the (unstable) order rows arrive in, and a
+        # rebuild must give the same bytes
+        "to_json(map(list(field ORDER BY field), list(json_object('source', source_id, 'url', url, 'observed_at', "
+        "observed_at::DATE, 'rule', rule, 'status', status, 'raw', raw) ORDER BY field))) AS provenance"
     )
 
 
@@ -418,6 +447,7 @@ def reconcile(con: duckdb.DuckDBPyConnection, crawl_id: str, ts: object) -> Reco
     con.execute(stage_offers_sql())
     con.execute(stage_benchmarks_sql())
     con.execute(CONFLICTS_SQL, {"crawl_id": crawl_id})
+    con.execute(WITHHELD_SQL, {"crawl_id": crawl_id})
 
     def count(sql: str, params: list[object] | None = None) -> int:
         row = con.execute(sql, params or []).fetchone()
@@ -428,6 +458,7 @@ def reconcile(con: duckdb.DuckDBPyConnection, crawl_id: str, ts: object) -> Reco
         models=count("SELECT count(*) FROM stage_models"),
         offers=count("SELECT count(*) FROM stage_offers"),
         benchmarks=count("SELECT count(*) FROM stage_benchmarks"),
-        held=count("SELECT count(*) FROM held"),
+        held=count("SELECT count(*) FROM held") + count("SELECT count(DISTINCT (entity, model_id, provider_id, "
+                                                       "variant, benchmark_id, field)) FROM claims WHERE withheld"),
         conflicts=count("SELECT count(*) FROM conflict_log WHERE crawl_id = ?", [crawl_id]),
     )

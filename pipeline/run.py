@@ -4,21 +4,42 @@ The CLI and the Prefect flows both call these; neither Scrapy nor Prefect is imp
 """
 from __future__ import annotations
 
+import functools
 import logging
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any, Callable, TypeVar
 
 from pipeline.config import RECORDED_DIR, SourceConfig, SourcesFile, load_sources, select_sources
 from pipeline.export import ExportResult, export, newest_crawl_date
 from pipeline.process import CrawlReport, ProgressFn, process_pending
-from pipeline.raw import CrawlInfo, FetchInfo, RawArchive, new_crawl_id
+from pipeline.raw import CrawlInfo, FetchInfo, RawArchive
 from warehouse.connection import connect
-from pipeline.errors import LedgerError
+from pipeline.errors import LedgerError, as_storage_error
 
 log = logging.getLogger("llm_ledger.run")
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def storage_guard(fn: _F) -> _F:
+    """A write the machine refuses (disk full, read-only) becomes a StorageError naming the data
+    dir, instead of a DuckDB or OS traceback."""
+    @functools.wraps(fn)
+    def wrapper(data_dir: Path, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(data_dir, *args, **kwargs)
+        except LedgerError:
+            raise
+        except Exception as e:
+            storage = as_storage_error(e, f"writing under {data_dir}")
+            if storage is not None:
+                raise storage from e
+            raise
+    return wrapper  # type: ignore[return-value]
 
 
 class RunError(LedgerError, RuntimeError):
@@ -90,8 +111,11 @@ def crawl(
     """
     from spiders.runner import crawl_sources  # imports no Scrapy itself: crawls run in subprocesses
 
-    crawl_id = crawl_id or new_crawl_id()
-    archive.start_crawl(crawl_id, datetime.now(UTC), mode="live")
+    if crawl_id is None:
+        crawl_id, started_at = archive.claim_crawl()
+    else:
+        started_at = datetime.now(UTC)
+        archive.crawl_dir(crawl_id).mkdir(parents=True, exist_ok=True)
 
     def one(source: SourceConfig) -> FetchInfo:
         # one source per call, so that progress is reported as each crawl ends, not when all have
@@ -102,6 +126,8 @@ def crawl(
 
     with ThreadPoolExecutor(max_workers=max(1, min(parallel, len(sources) or 1))) as pool:
         fetches = list(pool.map(one, sources))
+    # Published last: a run killed before this line leaves an unfinished folder no load reads.
+    archive.publish_crawl(crawl_id, started_at, mode="live")
     return crawl_id, fetches
 
 
@@ -111,6 +137,7 @@ def _counts(con: object, summary: RunSummary) -> None:
     summary.conflicts = con.execute("SELECT count(*) FROM conflicts").fetchone()[0]  # type: ignore[attr-defined]
 
 
+@storage_guard
 def run(
     data_dir: Path,
     registry: SourcesFile | None = None,
@@ -121,6 +148,7 @@ def run(
     progress: ProgressFn | None = None,
     crawl_settings: dict[str, str] | None = None,
     recorded_dir: Path = RECORDED_DIR,
+    skip_damaged: bool = False,
 ) -> RunSummary:
     """Crawl live (or replay the recorded crawl), load every new crawl, export the newest state."""
     registry = registry or load_sources()
@@ -135,49 +163,55 @@ def run(
             _, summary.fetches = crawl(archive, sources, settings=crawl_settings, progress=progress)
         else:
             summary.imported = [c.crawl_id for c in replay_recorded(archive, recorded_dir)]
-        _process(con, archive, registry, summary, rebuild=False, do_export=do_export, progress=progress)
+        _process(con, archive, registry, summary, rebuild=False, do_export=do_export, progress=progress,
+                 skip_damaged=skip_damaged)
     finally:
         con.close()
     return summary
 
 
+@storage_guard
 def process_stored(data_dir: Path, registry: SourcesFile | None = None, do_export: bool = True,
-                   progress: ProgressFn | None = None) -> RunSummary:
+                   progress: ProgressFn | None = None, skip_damaged: bool = False) -> RunSummary:
     """Load every stored crawl not yet in the warehouse (e.g. fetched by `crawl` tasks), then export."""
     registry = registry or load_sources()
     paths = Paths(Path(data_dir))
     summary = RunSummary(run_id=new_run_id(), mode="process", paths=paths)
     con = connect(paths.warehouse)
     try:
-        _process(con, RawArchive(paths.raw), registry, summary, rebuild=False, do_export=do_export, progress=progress)
+        _process(con, RawArchive(paths.raw), registry, summary, rebuild=False, do_export=do_export, progress=progress,
+                 skip_damaged=skip_damaged)
     finally:
         con.close()
     return summary
 
 
 def _process(con: object, archive: RawArchive, registry: SourcesFile, summary: RunSummary, rebuild: bool,
-             do_export: bool, progress: ProgressFn | None) -> None:
+             do_export: bool, progress: ProgressFn | None, skip_damaged: bool = False) -> None:
     summary.reports = process_pending(con, archive, registry, summary.run_id, rebuild=rebuild,  # type: ignore[arg-type]
-                                      progress=progress)
+                                      progress=progress, skip_damaged=skip_damaged)
     if do_export and newest_crawl_date(con) is not None:  # type: ignore[arg-type]
         summary.exported = export(con, summary.paths.exports, summary.run_id)  # type: ignore[arg-type]
     _counts(con, summary)
 
 
+@storage_guard
 def rebuild_warehouse(data_dir: Path, registry: SourcesFile | None = None, progress: ProgressFn | None = None,
-                      do_export: bool = True) -> RunSummary:
+                      do_export: bool = True, skip_damaged: bool = False) -> RunSummary:
     """Re-parse every stored crawl in date order and rebuild the warehouse from them (one transaction)."""
     registry = registry or load_sources()
     paths = Paths(Path(data_dir))
     summary = RunSummary(run_id=new_run_id(), mode="rebuild", paths=paths)
     con = connect(paths.warehouse)
     try:
-        _process(con, RawArchive(paths.raw), registry, summary, rebuild=True, do_export=do_export, progress=progress)
+        _process(con, RawArchive(paths.raw), registry, summary, rebuild=True, do_export=do_export, progress=progress,
+                 skip_damaged=skip_damaged)
     finally:
         con.close()
     return summary
 
 
+@storage_guard
 def export_only(data_dir: Path, as_of: date | None = None, out: Path | None = None) -> ExportResult:
     paths = Paths(Path(data_dir))
     con = connect(paths.warehouse, read_only=True)

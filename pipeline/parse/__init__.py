@@ -8,9 +8,10 @@ unusable); a value it cannot read becomes a Problem naming the field, and no obs
 from __future__ import annotations
 
 import importlib
+import re
 from typing import Callable
 
-from pipeline.config import SourceConfig
+from pipeline.config import ConfigError, SourceConfig
 from pipeline.models import PageLayoutError, ParseResult, Problem, RawPage
 
 Parser = Callable[[RawPage, SourceConfig], ParseResult]
@@ -34,6 +35,21 @@ def _is_follow_up(page: RawPage, source: SourceConfig) -> bool:
     return bool(check and check(page.url))
 
 
+_HTML_START = re.compile(rb"^\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html)\b", re.I | re.S)
+_HTML_END = re.compile(rb"</html\s*>", re.I)
+
+
+def cut_off(page: RawPage) -> str | None:
+    """Why a stored page is visibly incomplete, else None. An HTML document ends with ``</html>``:
+    a body cut mid-table still parses (HTML parsers close what is open) and would list a fraction
+    of its rows as if the rest were gone. Truncated JSON fails to parse on its own."""
+    body = page.body()
+    ctype = next((v for k, v in page.headers.items() if k.lower() == "content-type"), "")
+    if ("html" in ctype.lower() or _HTML_START.match(body[:4096])) and not _HTML_END.search(body[-8192:]):
+        return f"the HTML is cut off: no closing </html> tag after {len(body)} bytes"
+    return None
+
+
 def parse_page(page: RawPage, source: SourceConfig) -> ParseResult:
     """Parse one stored page; HTTP errors and broken pages become Problems, never exceptions."""
     def failed(message: str, severity: str = "error") -> ParseResult:
@@ -49,10 +65,15 @@ def parse_page(page: RawPage, source: SourceConfig) -> ParseResult:
         return failed("HTTP 404: follow-up page not found; what it said last time stands", "skip")
     if page.status >= 400:
         return failed(f"HTTP {page.status}")
+    cut = cut_off(page)
+    if cut:
+        return failed(f"page unusable: {cut}")
     try:
         return get_parser(source.parser)(page, source)
     except PageLayoutError as e:
         return failed(f"page unusable: {e}")
+    except ConfigError:
+        raise  # a broken configuration is not this page's fault: the run stops, naming the file
     except Exception as e:  # a parser bug must not stop the other pages and sources
         return failed(f"parser {source.parser} crashed: {type(e).__name__}: {e}")
 

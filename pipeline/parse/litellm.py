@@ -184,6 +184,12 @@ def _load(page: RawPage) -> dict[str, Any]:
         raise PageLayoutError(f"price file is a JSON {type(doc).__name__}, not an object keyed by model name")
     if not any(isinstance(v, dict) and "litellm_provider" in v for v in doc.values()):
         raise PageLayoutError("no entry states a 'litellm_provider': not LiteLLM's model price file")
+    # A renamed key wipes a price from every entry at once: that is a changed layout (the file
+    # keeps what it said last time), not thousands of "not priced per token" skips.
+    text = [v for k, v in doc.items() if k != "sample_spec" and isinstance(v, dict) and v.get("mode") in TEXT_MODES]
+    for key in ("input_cost_per_token", "output_cost_per_token"):
+        if text and not any(key in v for v in text):
+            raise PageLayoutError(f"no text-generation entry states {key!r} (of {len(text)} entries): the price keys changed")
     return doc
 
 
@@ -229,6 +235,12 @@ def parse(page: RawPage, source: SourceConfig) -> ParseResult:
     return out.result
 
 
+def _known_key(k: str) -> bool:
+    """A key this parser reads (or knowingly passes over: other price units, tiered pricing)."""
+    return (k in PRICE_FIELDS or k in CAPABILITY_FLAGS or k in ("max_input_tokens", "max_output_tokens", "max_tokens")
+            or "_cost_per_" in k or k.startswith("tiered_pricing"))
+
+
 def _split_key(key: str, lp: str) -> tuple[str, str, str | None]:
     """(provider model id, variant, reason to skip) of a LiteLLM key."""
     parts = key.split("/")
@@ -272,6 +284,11 @@ def _entry(out: _Out, key: str, entry: dict[str, Any], lp: str, provider_id: str
                     f"as {seen[offer_key]}: read once", severity="skip")
         return
     seen[offer_key] = key
+    if not any(_known_key(k) for k in entry):
+        # an entry with none of the fields the parser reads: the layout changed, not "no price"
+        out.problem(f"{key}: states none of the fields this parser knows (keys: {', '.join(sorted(entry)[:6])}): "
+                    "layout changed?")
+        return
     if not any(k in entry for k in ("input_cost_per_token", "output_cost_per_token")):
         other = sorted(k for k in entry if "_cost_per_" in k)
         shown = ", ".join(other[:2]) if other else "no price at all"

@@ -208,6 +208,7 @@ def _parse_models(page: RawPage, source: SourceConfig) -> ParseResult:
         raise PageLayoutError("models list has no 'data' list")
     if not models:
         raise PageLayoutError("models list 'data' is empty")
+    _require_price_keys([m.get("pricing") for m in models if isinstance(m, dict)], "models list data[].pricing")
     out = _Out(page, source)
     listed_bases = {
         m["id"] for m in models if isinstance(m, dict) and isinstance(m.get("id"), str) and ":" not in m["id"]
@@ -299,6 +300,16 @@ def _display_name(name: str, variant: str) -> str:
     return _text(text)
 
 
+def _require_price_keys(pricings: list[Any], where: str) -> None:
+    """A renamed key wipes a price from every item at once: when no item states a required price,
+    the layout changed (the page is unusable and keeps what it said last time), it is not a skip."""
+    stated = [p for p in pricings if isinstance(p, dict)]
+    for key in REQUIRED_PRICES:
+        if pricings and not any(key in p for p in stated):
+            raise PageLayoutError(f"no item of {where} states a {key!r} price (of {len(pricings)} items): "
+                                  "the price keys changed")
+
+
 def _prices(out: _Out, model_id: str, who: str, pricing: dict[str, Any], offer: tuple[str, str | None, str]) -> None:
     for key, field in PRICE_FIELDS.items():
         if key in pricing:
@@ -338,6 +349,7 @@ def _parse_endpoints(page: RawPage, source: SourceConfig) -> ParseResult:
         model_id = canonical_model_id(base)
     except IdentityError as e:
         raise PageLayoutError(str(e)) from None
+    _require_price_keys([ep.get("pricing") for ep in endpoints if isinstance(ep, dict)], "data.endpoints[].pricing")
     out = _Out(page, source)
 
     # First pass: who serves each endpoint, so that an upstream listed twice can be told apart.
