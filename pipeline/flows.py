@@ -52,6 +52,7 @@ from pipeline.report import (
     snapshot,
     source_outcomes,
 )
+from spiders.writer import UNFINISHED  # spiders/ imports no Scrapy at module level
 from pipeline.run import Paths, RunSummary, export_only, process_stored, rebuild_warehouse
 from warehouse.connection import connect
 from pipeline.errors import LedgerError
@@ -171,7 +172,9 @@ def final_fetch(crawl_dir: Path, source_id: str, outcome: object) -> FetchInfo:
     why = f"{source_id}: crawl task failed: {type(outcome).__name__}: {outcome}" if isinstance(outcome, BaseException) \
         else f"{source_id}: crawl task did not complete ({outcome!r})"
     base = info or FetchInfo(source_id=source_id, started_at=now)
-    info = base.model_copy(update={"status": "failed", "errors": [*base.errors, why], "finished_at": now})
+    # the writer's "did not finish" placeholder is replaced by the reason the task gives
+    errors = [e for e in base.errors if e != UNFINISHED]
+    info = base.model_copy(update={"status": "failed", "errors": [*errors, why], "finished_at": now})
     folder.mkdir(parents=True, exist_ok=True)
     tmp = folder / "fetch.json.tmp"
     tmp.write_text(info.model_dump_json(indent=2))

@@ -3,7 +3,9 @@
 Start URLs are ``https://HOST/api/models/<org>/<name>``; for each, the spider also fetches
 ``https://HOST/<org>/<name>/raw/main/<file>`` for each file in ``options.files`` (default
 README.md and config.json), on the same scheme, host and port as the start URL, so a mirror or
-a local test server serves them too.
+a local test server serves them too. They go through ``ArchiveSpider.follow`` like every
+follow-up (http(s) on the source's hosts only); a redirect off those hosts is refused by
+``spiders.middlewares.FollowGuardMiddleware``.
 """
 from __future__ import annotations
 
@@ -45,4 +47,6 @@ class HuggingFaceSpider(ArchiveSpider):
             self.recorder.writer.error(f"{url}: {reason}")
             return
         for file_url in urls:
-            yield self.request(file_url)
+            request = self.follow(file_url)
+            if request is not None:
+                yield request

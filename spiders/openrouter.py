@@ -3,8 +3,10 @@
 The start URL is the models list (``/api/v1/models``). For each listed model whose id is in
 ``options.endpoints_for`` it follows the model's ``links.details`` (else
 ``/api/v1/models/<id>/endpoints``), joined to the response URL: a start URL on a mirror or a
-local test server keeps the follow-ups there. It reads ids and links only; the parser reads
-the facts from the stored pages.
+local test server keeps the follow-ups there. A link that is not http(s) or points off the
+source's hosts (``options.follow_hosts`` adds hosts) is refused and recorded, never fetched
+(``ArchiveSpider.follow``). It reads ids and links only; the parser reads the facts from the
+stored pages.
 """
 from __future__ import annotations
 
@@ -43,8 +45,10 @@ class OpenRouterSpider(ArchiveSpider):
             found.add(model_id)
             links = model.get("links")
             details = links.get("details") if isinstance(links, dict) else None
-            path = details if isinstance(details, str) and details.strip() else f"/api/v1/models/{model_id}/endpoints"
-            yield self.request(response.urljoin(path), callback=self.parse_endpoints)
+            path = details.strip() if isinstance(details, str) and details.strip() else f"/api/v1/models/{model_id}/endpoints"
+            request = self.follow(response.urljoin(path), callback=self.parse_endpoints)
+            if request is not None:
+                yield request
         missing = [m for m in wanted if m not in found]
         self.logger.info("%d models listed; following endpoints of %d", len(models), len(found))
         if missing:

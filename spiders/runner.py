@@ -6,7 +6,7 @@ crashes is killed or reported without touching the others.
 
 The child writes ``<archive>/<crawl_id>/<source_id>/fetch.json``; when it cannot (it was killed
 on timeout, or crashed) the runner writes a failed ``FetchInfo`` itself, with the reason.
-Writing ``crawl.json`` (``RawArchive.start_crawl``) is the caller's business.
+Writing ``crawl.json`` (``RawArchive.publish_crawl``, once every source has finished) is the caller's business.
 """
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ from typing import Any
 
 from pipeline.config import SourceConfig
 from pipeline.raw import FetchInfo
+from spiders.writer import UNFINISHED
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 TERM_GRACE_S = 2.0  # on timeout: how long the child may take to stop after each SIGTERM
@@ -84,6 +85,12 @@ def _write_fetch(folder: Path, info: FetchInfo) -> None:
     tmp = folder / "fetch.json.tmp"
     tmp.write_text(info.model_dump_json(indent=2))
     tmp.replace(folder / "fetch.json")
+
+
+def _known_errors(info: FetchInfo) -> list[str]:
+    """The errors of an unfinished fetch.json without the writer's "did not finish" marker
+    (the runner finishes it with the reason it knows)."""
+    return [e for e in info.errors if e != UNFINISHED]
 
 
 def _stop(proc: subprocess.Popen[str]) -> None:
@@ -196,7 +203,7 @@ def crawl_source(
         base = info or FetchInfo(source_id=source.id, started_at=started)
         info = base.model_copy(update={
             "status": "failed",
-            "errors": [*base.errors, f"{source.id}: timed out after {timeout_s:g} s; crawl process stopped"],
+            "errors": [*_known_errors(base), f"{source.id}: timed out after {timeout_s:g} s; crawl process stopped"],
             "pages": _count_pages(folder),
             "finished_at": now,
         })
@@ -206,7 +213,7 @@ def crawl_source(
         base = info or FetchInfo(source_id=source.id, started_at=started)
         info = base.model_copy(update={
             "status": "failed",
-            "errors": [*base.errors, f"{source.id}: crawl process exited with code {proc.returncode} without finishing: {last}"],
+            "errors": [*_known_errors(base), f"{source.id}: crawl process exited with code {proc.returncode} without finishing: {last}"],
             "pages": _count_pages(folder),
             "finished_at": now,
         })

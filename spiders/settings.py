@@ -2,6 +2,9 @@
 
 ``build_settings(overrides)`` returns a copy with overrides applied; tests use it to shrink
 timeouts and throttling delays, ``python -m spiders.crawl --setting KEY=VALUE`` passes them on.
+Overrides of ``DOWNLOAD_HANDLERS`` and ``DOWNLOADER_MIDDLEWARES`` are merged into ours key by
+key (other settings are replaced), so switching off https for a test keeps file:// switched
+off and the follow guard in place; a key set to ``None`` switches that entry off.
 """
 from __future__ import annotations
 
@@ -28,6 +31,21 @@ SETTINGS: dict[str, Any] = {
     "DOWNLOAD_WARNSIZE": 10 * 1024 * 1024,
     "RETRY_ENABLED": True,
     "RETRY_TIMES": 2,  # 3 requests in all for 5xx/408/429 and connection errors
+    # A retried status with Retry-After waits that long, up to this many seconds; longer: the
+    # URL is not retried and its error names the Retry-After (spiders.middlewares).
+    "RETRY_AFTER_MAX": 60,
+    # Only http(s) is ever fetched: no handler for file://, s3://, ftp:// or data: URLs, so no
+    # link in a fetched page can make a crawl read local files (defense in depth: the follow
+    # guard below refuses those URLs first).
+    "DOWNLOAD_HANDLERS": {"file": None, "s3": None, "ftp": None, "data": None},
+    "DOWNLOADER_MIDDLEWARES": {
+        # Before robots.txt (100) and everything else: every request, redirects included, must
+        # be http(s) on a host of its source (start URL hosts + options.follow_hosts).
+        "spiders.middlewares.FollowGuardMiddleware": 40,
+        # Retry-After honoured (up to RETRY_AFTER_MAX) instead of Scrapy's plain retries.
+        "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+        "spiders.middlewares.RetryAfterMiddleware": 550,
+    },
     # Error responses reach the spider, so they are stored raw too: the parsers decide what a
     # 404 or a 500 means (raw-first, DESIGN.md rule 1).
     "HTTPERROR_ALLOW_ALL": True,
@@ -55,8 +73,15 @@ def build_settings(overrides: Mapping[str, Any] | None = None, *, source_id: str
     if source_id:
         out["LOG_FORMAT"] = f"%(asctime)s [{source_id}] [%(name)s] %(levelname)s: %(message)s"
     for key, value in (overrides or {}).items():
-        out[key] = _coerce(value)
+        value = _coerce(value)
+        if key in _MERGED and isinstance(value, dict):
+            value = {**out[key], **value}
+        out[key] = value
     return out
+
+
+# Dict settings whose overrides are merged into ours (security-relevant: see the module doc).
+_MERGED = ("DOWNLOAD_HANDLERS", "DOWNLOADER_MIDDLEWARES")
 
 
 def _coerce(value: Any) -> Any:

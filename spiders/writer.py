@@ -11,6 +11,10 @@ from urllib.parse import urlsplit
 from pipeline.models import RawPage
 from pipeline.raw import FetchInfo, FetchStatus
 
+# The last error of a fetch.json written before finish(): a crawl killed (kill -9) mid-fetch
+# leaves a failed status and this line, never an "ok" a reader could take for a whole fetch.
+UNFINISHED = "fetch did not finish (no finished_at)"
+
 
 def _safe_name(url: str, limit: int = 80) -> str:
     parts = urlsplit(url)
@@ -22,7 +26,12 @@ def _safe_name(url: str, limit: int = 80) -> str:
 
 
 class SourceCrawlWriter:
-    """Writes the pages of one source in one crawl. Used by the spiders' pipeline."""
+    """Writes the pages of one source in one crawl. Used by the spiders' pipeline.
+
+    fetch.json is rewritten (atomically) at the start, on every error and at ``finish()``.
+    Until ``finish()`` it says status "failed", no ``finished_at``, and ``UNFINISHED`` as its
+    last error; ``self.info`` holds the real state meanwhile.
+    """
 
     def __init__(self, folder: Path, source_id: str) -> None:
         self.folder = folder
@@ -74,11 +83,12 @@ class SourceCrawlWriter:
         return self.info
 
     def _write_info(self) -> None:
+        info = self.info
+        if info.finished_at is None:
+            info = info.model_copy(update={"status": "failed", "errors": [*info.errors, UNFINISHED]})
         tmp = self.folder / "fetch.json.tmp"
-        tmp.write_text(self.info.model_dump_json(indent=2))
+        tmp.write_text(info.model_dump_json(indent=2))
         tmp.replace(self.folder / "fetch.json")
-
-
 
 
 def source_writer(archive_root: Path, crawl_id: str, source_id: str) -> SourceCrawlWriter:

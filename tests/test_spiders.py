@@ -189,14 +189,21 @@ def test_http_500_is_retried_then_stored_raw(tmp_path):
         src = make_source("page", [base.url("/ok"), base.url("/broken"), base.url("/gone")])
         info, pages, _ = crawl(src, tmp_path)
         hits = {path: base.hits(path) for path in routes}
+        times = base.times("/broken")
 
     assert hits == {"/ok": 1, "/broken": 3, "/gone": 1}  # 500 is retried twice, 404 never
+    assert all(b - a >= 1.0 for a, b in zip(times, times[1:])), times  # Retry-After: 1 honoured
     stored = {p.url[len(base):]: p for p in pages}
     assert set(stored) == {"/ok", "/broken", "/gone"}  # each stored once, the last answer
     assert stored["/broken"].status == 500 and stored["/broken"].body() == b"<h1>Internal Server Error</h1>"
     assert stored["/broken"].headers["Retry-After"] == "1"
     assert stored["/gone"].status == 404
-    assert info.status == "ok" and info.errors == []  # HTTP errors are pages, not download errors
+    # HTTP errors are stored pages (raw first) and named in fetch.json; one start URL was fine
+    assert info.status == "ok"
+    assert sorted(info.errors) == sorted([
+        f"{base.url('/broken')}: HTTP 500 (Retry-After: 1); still failing after 2 retries",
+        f"{base.url('/gone')}: HTTP 404",
+    ])
     assert_sound(tmp_path, "test-source", info)
 
 
@@ -274,7 +281,8 @@ def test_crawl_sources_runs_in_parallel_and_one_failure_spares_the_others(tmp_pa
     assert infos[1].pages == 1 and infos[1].errors == []
     assert "unknown spider 'no-such-spider'" in infos[2].errors[0]
     # a 404 is stored (raw first), but a source with nothing but error pages did not fetch
-    assert infos[3].pages == 1 and infos[3].errors == ["no page with HTTP status < 400 was stored"]
+    assert infos[3].pages == 1 and infos[3].errors == [
+        f"{base.url('/gone')}: HTTP 404", "no page with HTTP status < 400 was stored"]
     assert [p.status for p in RawArchive(tmp_path).pages(CRAWL, "gone")] == [404]
     assert RawArchive(tmp_path).fetches(CRAWL) == sorted(infos, key=lambda i: i.source_id)
     assert any("[good]" in line for line in lines) and any("[bad]" in line for line in lines)
