@@ -124,8 +124,8 @@ def print_summary(summary: RunSummary) -> None:
     console.print(f"models: {summary.models}   offers: {summary.offers}   conflicts: {summary.conflicts}")
     console.print(f"warehouse: {summary.paths.warehouse}", soft_wrap=True)
     if summary.exported:
-        console.print(f"exports:   {summary.exported.folder} (as of {summary.exported.as_of}; copied to "
-                      f"{summary.exported.latest})", soft_wrap=True)
+        latest = f"; latest -> {summary.exported.version}" if summary.exported.latest else ""
+        console.print(f"exports:   {summary.exported.folder} (as of {summary.exported.as_of}{latest})", soft_wrap=True)
 
 
 @app.command("run")

@@ -1,16 +1,39 @@
 """Export the warehouse as of a date: parquet (zstd) and JSON with JSON Schema and a manifest.
 
-Written into a temporary folder and renamed into place, so a reader never sees half an
-export. Same warehouse state + same as-of date -> byte-identical files (only the manifest's
-generated_at differs).
+Layout of an export folder (``data/exports`` by default)::
+
+    versions/<as_of>_<hash>/   one complete export, never changed once in place (content-addressed:
+                               <hash> is the start of the sha256 of its manifest without `version`)
+    latest -> versions/...     symlink to the newest export of the newest crawl's date
+    <as_of> -> versions/...    symlink to the newest export as of that date
+    publish-log.jsonl          one line per export: when, by which run, which version, what was pruned
+    .lock                      held (flock) by the one export writing this folder
+
+Reproducible: the same warehouse state and as-of date give the same bytes in every file, whatever
+built the state (an incremental ``run`` or a ``rebuild`` of the same raw archive) and whenever it is
+exported: rows in a total order, provenance keys sorted, no clock and no run id in any file
+(``generated_at`` is the newest crawl's start). So the same state maps to the same version folder,
+and exporting it again writes nothing new. The run id and the wall-clock time go to
+publish-log.jsonl only.
+
+Safe for readers: a version is written in ``.tmp-*`` and renamed into ``versions/`` complete;
+``latest`` and ``<as_of>`` switch with rename(2) of a new symlink, so a path opened through them is
+the old complete export or the new one. A past version is deleted only when it is beyond the
+retention count (``keep``) and no longer the target of ``latest``. Leftovers of a killed export
+(``.tmp-*``) are removed by the next export, under the lock.
 """
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
+import os
 import re
 import shutil
+import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -23,8 +46,22 @@ import duckdb
 from pipeline.normalize import price_label, token_label
 from pipeline import compare
 from pipeline.compare import ComparisonConfig, load_comparison_config
-from pipeline.records import RECORD_TYPES, SCHEMA_VERSION, BenchmarkRecord, ModelFile, ModelRecord, OfferRecord
+from pipeline.records import (RECORD_TYPES, SCHEMA_VERSION, BenchmarkRecord, ManifestRecord, ModelFile, ModelRecord,
+                              OfferRecord)
 from pipeline.errors import LedgerError
+
+VERSIONS_DIR = "versions"
+LATEST = "latest"
+LOCK_FILE = ".lock"
+PUBLISH_LOG = "publish-log.jsonl"
+TMP_PREFIX = ".tmp-"
+# How many versions to keep (the target of `latest` is always kept besides). A reader that resolved
+# `latest` has until keep-1 further exports to finish reading. At least 2.
+KEEP_EXPORTS = 10
+LOCK_TIMEOUT_S = 900.0
+# left by a killed export: our temporary folders, links and trash, and the `.<name>.old-<hex>`
+# folders of the layout before versions/
+_STALE = re.compile(r"^(\.tmp-.+|\..+\.old-[0-9a-f]{8})$")
 
 MODELS_SQL = "SELECT * FROM models_asof($as_of) ORDER BY model_id"
 OFFERS_SQL = (
@@ -42,10 +79,15 @@ class ExportError(LedgerError, RuntimeError):
 
 @dataclass(frozen=True)
 class ExportResult:
-    folder: Path
-    latest: Path | None
+    folder: Path  # versions/<version>: the complete export, never changed once in place
+    latest: Path | None  # the `latest` link, when it was switched to this export
     as_of: date
     counts: dict[str, int]
+    version: str = ""
+    dated: Path | None = None  # the `<as_of>` link
+    reused: bool = False  # the same state was exported before: its folder was published again
+    pruned: tuple[str, ...] = ()  # versions removed by retention
+    stale_removed: tuple[str, ...] = ()  # leftovers of a killed export, removed first
 
 
 def _rows(con: duckdb.DuckDBPyConnection, sql: str, as_of: date) -> list[dict[str, Any]]:
@@ -65,7 +107,7 @@ def model_records(con: duckdb.DuckDBPyConnection, as_of: date) -> list[ModelReco
     out = []
     for r in _rows(con, MODELS_SQL, as_of):
         fields = {k: r[k] for k in ModelRecord.model_fields if k in r}
-        fields["provenance"] = json.loads(r["provenance"]) if r["provenance"] else {}
+        fields["provenance"] = canonical_provenance(r["provenance"])
         fields["context_window_label"] = token_label(r["context_window"]) if r["context_window"] else None
         out.append(_validated(ModelRecord, fields, f"model {r['model_id']}"))
     return out
@@ -75,7 +117,7 @@ def offer_records(con: duckdb.DuckDBPyConnection, as_of: date) -> list[OfferReco
     out = []
     for r in _rows(con, OFFERS_SQL, as_of):
         fields = {k: r[k] for k in OfferRecord.model_fields if k in r}
-        fields["provenance"] = json.loads(r["provenance"]) if r["provenance"] else {}
+        fields["provenance"] = canonical_provenance(r["provenance"])
         try:
             for side in ("input", "output"):
                 price = r[f"{side}_usd_per_mtok"]
@@ -91,6 +133,19 @@ def newest_crawl_date(con: duckdb.DuckDBPyConnection) -> date | None:
     return row[0] if row else None
 
 
+def canonical_provenance(text: str | None) -> dict[str, Any]:
+    """Provenance (field -> winning claim) with its fields in name order, whatever order the
+    warehouse stored them in (json_group_object keeps the order rows arrive in)."""
+    value = json.loads(text) if text else {}
+    return dict(sorted(value.items())) if isinstance(value, dict) else value
+
+
+def canonical_json_sql(column: str) -> str:
+    """SQL twin of canonical_provenance for the parquet files: the object's keys sorted, as JSON text."""
+    return (f"CASE WHEN json_type({column}) = 'OBJECT' THEN CAST(to_json(map_from_entries(list_sort(map_entries("
+            f"CAST({column} AS MAP(VARCHAR, JSON)))))) AS VARCHAR) ELSE CAST({column} AS VARCHAR) END")
+
+
 def _write_json(path: Path, payload: object) -> None:
     path.write_text(json.dumps(payload, indent=2, ensure_ascii=False, sort_keys=False) + "\n", encoding="utf-8")
 
@@ -99,12 +154,20 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def _swap_into_place(tmp: Path, dest: Path) -> None:
-    old = dest.with_name(f".{dest.name}.old-{uuid.uuid4().hex[:8]}")
-    if dest.exists():
-        dest.rename(old)
-    tmp.rename(dest)
-    shutil.rmtree(old, ignore_errors=True)
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_tree(folder: Path) -> None:
+    """Bytes on disk before the folder is renamed into place (a power cut must not leave a
+    complete-looking version with empty files)."""
+    for p in sorted(folder.rglob("*"), reverse=True):
+        _fsync(p)
+    _fsync(folder)
 
 
 BENCHMARKS_SQL = "SELECT * FROM benchmarks_asof($as_of) ORDER BY model_id, benchmark_id"
@@ -138,15 +201,215 @@ def benchmark_records(con: duckdb.DuckDBPyConnection, as_of: date) -> list[Bench
     out = []
     for r in _rows(con, BENCHMARKS_SQL, as_of):
         fields = {k: r[k] for k in BenchmarkRecord.model_fields if k in r}
-        fields["provenance"] = json.loads(r["provenance"]) if r["provenance"] else {}
+        fields["provenance"] = canonical_provenance(r["provenance"])
         out.append(_validated(BenchmarkRecord, fields, f"benchmark {r['model_id']} {r['benchmark_id']}"))
     return out
 
 
 def _copy(con: duckdb.DuckDBPyConnection, query: str, path: Path) -> None:
-    # COPY takes no prepared parameters; callers inline only dates from date objects.
+    # COPY takes no prepared parameters; callers inline only dates from date objects. The query
+    # orders its rows by a total key; DuckDB writes ordered rows in the same row groups and bytes
+    # whatever the thread count (the row group size is stated so that a changed default is seen).
     escaped = str(path).replace("'", "''")
-    con.execute(f"COPY ({query}) TO '{escaped}' (FORMAT parquet, COMPRESSION zstd)")
+    con.execute(f"COPY ({query}) TO '{escaped}' (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880)")
+
+
+NEWEST_CRAWL_SQL = """
+SELECT crawl_id, started_at FROM crawls WHERE started_at < asof_bound($as_of)
+ORDER BY started_at DESC, crawl_id DESC LIMIT 1
+"""
+
+
+def _write_folder(con: duckdb.DuckDBPyConnection, tmp: Path, as_of: date,
+                  config: ComparisonConfig) -> tuple[ManifestRecord, dict[str, int]]:
+    """Write one complete export into ``tmp``; manifest.json last. Returns the manifest."""
+    models = model_records(con, as_of)
+    offers = offer_records(con, as_of)
+    benchmarks = benchmark_records(con, as_of)
+    day = f"'{as_of.isoformat()}'"
+
+    # parquet: the datasets, prices DECIMAL(18,9), provenance and claims as JSON text
+    canonical = f"SELECT * REPLACE ({canonical_json_sql('provenance')} AS provenance)"
+    for name, sql in (("models", MODELS_SQL), ("offers", OFFERS_SQL), ("benchmarks", BENCHMARKS_SQL)):
+        _copy(con, sql.replace("SELECT *", canonical, 1).replace("$as_of", day), tmp / f"{name}.parquet")
+    _copy(con, PRICE_HISTORY_SQL.replace("$as_of", day), tmp / "price_history.parquet")
+    _copy(con, CONFLICTS_ASOF_SQL.replace("SELECT *", "SELECT * REPLACE (CAST(claims AS VARCHAR) AS claims)", 1)
+          .replace("$as_of", day), tmp / "conflicts.parquet")
+    columns = compare.prepare(con, as_of, config)
+    con.execute(compare.ALL_PAIRS_SQL)
+    _copy(con, compare.pairs_sql(columns), tmp / "comparisons.parquet")
+    n_pairs = con.execute("SELECT count(*) FROM pair_list").fetchone()[0]  # type: ignore[index]
+
+    # JSON: lists, one file per model, one per configured pair, an index
+    for name, records in (("models", models), ("offers", offers), ("benchmarks", benchmarks)):
+        _write_json(tmp / f"{name}.json", {
+            "schema_version": SCHEMA_VERSION, "as_of": as_of.isoformat(),
+            "records": [r.model_dump(mode="json") for r in records],
+        })
+    index: dict[str, list[dict[str, str]]] = {"models": [], "comparisons": []}
+    (tmp / "models").mkdir()
+    offers_of: dict[str, list[OfferRecord]] = {}
+    for o in offers:
+        offers_of.setdefault(o.model_id, []).append(o)
+    scores_of: dict[str, list[BenchmarkRecord]] = {}
+    for b in benchmarks:
+        scores_of.setdefault(b.model_id, []).append(b)
+    for m in models:
+        rel = f"models/{safe_name(m.model_id)}.json"
+        record = ModelFile(schema_version=SCHEMA_VERSION, as_of=as_of, model=m,
+                           offers=offers_of.get(m.model_id, []), benchmarks=scores_of.get(m.model_id, []))
+        _write_json(_inside(tmp, tmp / rel), record.model_dump(mode="json"))
+        index["models"].append({"model_id": m.model_id, "path": rel})
+    (tmp / "comparisons").mkdir()
+    for row in compare.pair_rows(con, columns, [tuple(p) for p in config.pairs]):
+        try:
+            comparison = compare.to_record(row, as_of, config)
+        except ValidationError as e:  # never publish a record that breaks the contract
+            raise ExportError(f"comparison {row['a_model_id']} vs {row['b_model_id']} as of {as_of} "
+                              f"does not validate: {e}") from None
+        rel = f"comparisons/{safe_name(comparison.a.model_id)}--vs--{safe_name(comparison.b.model_id)}.json"
+        _write_json(_inside(tmp, tmp / rel), comparison.model_dump(mode="json"))
+        index["comparisons"].append({"a": comparison.a.model_id, "b": comparison.b.model_id, "path": rel})
+    written = {(c["a"], c["b"]) for c in index["comparisons"]}
+    missing = [list(p) for p in config.pairs if tuple(p) not in written]
+    _write_json(tmp / "index.json", index)
+    (tmp / "schema").mkdir()
+    for kind, record_type in RECORD_TYPES.items():
+        _write_json(tmp / "schema" / f"{kind}.schema.json", record_type.model_json_schema(mode="serialization"))
+
+    files = sorted(p for p in tmp.rglob("*") if p.is_file())
+    reviewed = [r.last_reviewed for recs in (models, offers, benchmarks) for r in recs if r.last_reviewed]
+    counts = {"models": len(models), "offers": len(offers), "benchmarks": len(benchmarks),
+              "comparisons": n_pairs, "comparison_files": len(index["comparisons"])}
+    crawl = con.execute(NEWEST_CRAWL_SQL, {"as_of": as_of.isoformat()}).fetchone()
+    manifest = _validated(ManifestRecord, {
+        "schema_version": SCHEMA_VERSION,
+        "version": "",
+        "as_of": as_of,
+        # from the data, not the clock: the same state gives the same bytes
+        "generated_at": crawl[1].astimezone(UTC) if crawl else None,
+        "newest_crawl_id": crawl[0] if crawl else None,
+        "counts": counts,
+        # configured pairs with no file: a model unknown or without any offer as of this date
+        "missing_pairs": missing,
+        "last_reviewed": {"min": min(reviewed) if reviewed else None, "max": max(reviewed) if reviewed else None},
+        "files": {p.relative_to(tmp).as_posix(): _sha256(p) for p in files},
+    }, "the manifest")
+    digest = hashlib.sha256(manifest.model_dump_json(exclude={"version"}).encode()).hexdigest()
+    manifest = manifest.model_copy(update={"version": f"{as_of.isoformat()}_{digest[:12]}"})
+    _write_json(tmp / "manifest.json", manifest.model_dump(mode="json"))
+    return manifest, counts
+
+
+@contextmanager
+def _writer_lock(out_dir: Path) -> Iterator[None]:
+    """One export at a time per export folder, whatever started it (run, rebuild, `export` with a
+    read-only warehouse, a flow). The kernel drops the lock when its process dies, so whatever
+    `.tmp-*` is found while holding it was left by a killed export."""
+    path = out_dir / LOCK_FILE
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        deadline = time.monotonic() + LOCK_TIMEOUT_S
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    holder = path.read_text(encoding="utf-8", errors="replace").strip() or "?"
+                    raise ExportError(f"another export (process {holder}) has held {path} for more than "
+                                      f"{LOCK_TIMEOUT_S:.0f} s: wait for it to finish") from None
+                time.sleep(0.05)
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def _remove_stale(out_dir: Path) -> list[str]:
+    """Remove what a killed export left behind. Call only while holding the writer lock."""
+    removed = []
+    for p in sorted(out_dir.iterdir()):
+        if _STALE.match(p.name):
+            if p.is_dir() and not p.is_symlink():
+                shutil.rmtree(p, ignore_errors=True)
+            else:
+                p.unlink(missing_ok=True)
+            removed.append(p.name)
+    return removed
+
+
+def _store(out_dir: Path, tmp: Path, version: str) -> tuple[Path, bool]:
+    """Move the complete folder ``tmp`` to versions/<version>; if that version is already there
+    (the same state exported before), keep it and drop ``tmp``."""
+    versions = out_dir / VERSIONS_DIR
+    versions.mkdir(exist_ok=True)
+    dest = versions / version
+    if dest.is_dir() and not dest.is_symlink():
+        try:
+            same = (dest / "manifest.json").read_bytes() == (tmp / "manifest.json").read_bytes()
+        except FileNotFoundError:
+            same = False
+        if not same:
+            raise ExportError(f"{dest} holds other bytes than this export of the same version: it was changed "
+                              "after it was written. Move it away and export again.")
+        shutil.rmtree(tmp)
+        reused = True
+    else:
+        _fsync_tree(tmp)
+        tmp.rename(dest)
+        _fsync(versions)
+        reused = False
+    now = time.time_ns()  # publication order, for retention: the newest published are kept
+    os.utime(dest, ns=(now, now))
+    return dest, reused
+
+
+def _link_target(link: Path) -> str | None:
+    """The version a link of the export folder points to, if it points into versions/."""
+    target = Path(os.readlink(link))
+    return target.name if target.parent == Path(VERSIONS_DIR) else None
+
+
+def _point(out_dir: Path, name: str, folder: Path) -> Path:
+    """Point the link ``out_dir/name`` at ``folder`` with one rename(2): a reader opening a path
+    through it gets the previous complete export or this one."""
+    link = out_dir / name
+    target = Path(VERSIONS_DIR) / folder.name
+    if link.is_symlink():
+        if Path(os.readlink(link)) == target:
+            return link
+    elif link.is_dir():
+        # a folder of the layout before versions/ (a copy, not a link): kept as a past version
+        link.rename(out_dir / VERSIONS_DIR / f"legacy-{name}-{uuid.uuid4().hex[:8]}")
+    elif link.exists():
+        raise ExportError(f"{link} is in the way of the export's `{name}` link: move it away")
+    tmp_link = out_dir / f"{TMP_PREFIX}link-{uuid.uuid4().hex[:12]}"
+    os.symlink(target, tmp_link)
+    os.replace(tmp_link, link)
+    _fsync(out_dir)
+    return link
+
+
+def _prune(out_dir: Path, keep: int, published: str) -> list[str]:
+    """Remove the versions beyond the ``keep`` newest published, never the target of `latest` nor
+    the one just published; a dated link to a removed version goes first, so no link dangles."""
+    versions = sorted((p for p in (out_dir / VERSIONS_DIR).iterdir()
+                       if p.is_dir() and not p.is_symlink() and not p.name.startswith(".")),
+                      key=lambda p: (p.stat().st_mtime_ns, p.name), reverse=True)
+    links = {p: _link_target(p) for p in out_dir.iterdir() if p.is_symlink() and not p.name.startswith(".")}
+    protected = {published} | {t for p, t in links.items() if p.name == LATEST and t}
+    doomed = [p for p in versions[keep:] if p.name not in protected]
+    names = {p.name for p in doomed}
+    for link, target in links.items():
+        if target in names and link.name != LATEST:
+            link.unlink()
+    for p in doomed:
+        trash = out_dir / f"{TMP_PREFIX}trash-{uuid.uuid4().hex[:12]}"
+        p.rename(trash)  # out of versions/ at once; a killed removal is finished by the next export
+        shutil.rmtree(trash, ignore_errors=True)
+    return sorted(names)
 
 
 def export(
@@ -156,94 +419,39 @@ def export(
     as_of: date | None = None,
     update_latest: bool = True,
     config: ComparisonConfig | None = None,
+    keep: int | None = None,
 ) -> ExportResult:
+    """Export the state as of ``as_of`` (default: the newest crawl's date) to
+    ``out_dir/versions/<version>``, point ``out_dir/<as_of>`` (and ``latest`` if ``update_latest``)
+    at it, and keep the ``keep`` newest versions (default KEEP_EXPORTS). ``run_id`` goes to
+    publish-log.jsonl, not into the export."""
     as_of = as_of or newest_crawl_date(con)
     if as_of is None:
         raise ExportError("the warehouse holds no crawl yet: nothing to export (run `llm-ledger run` first)")
+    keep = KEEP_EXPORTS if keep is None else keep
+    if keep < 2:
+        raise ExportError(f"keep at least 2 exports (got {keep}): the previous one may still be being read")
     config = config or load_comparison_config()
+    out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    tmp = out_dir / f".tmp-{uuid.uuid4().hex[:12]}"
-    tmp.mkdir()
-    try:
-        models = model_records(con, as_of)
-        offers = offer_records(con, as_of)
-        benchmarks = benchmark_records(con, as_of)
-        day = f"'{as_of.isoformat()}'"
-
-        # parquet: the datasets, prices DECIMAL(18,9), provenance and claims as JSON text
-        for name, sql in (("models", MODELS_SQL), ("offers", OFFERS_SQL), ("benchmarks", BENCHMARKS_SQL)):
-            query = sql.replace("SELECT *", "SELECT * REPLACE (CAST(provenance AS VARCHAR) AS provenance)")
-            _copy(con, query.replace("$as_of", day), tmp / f"{name}.parquet")
-        _copy(con, PRICE_HISTORY_SQL.replace("$as_of", day), tmp / "price_history.parquet")
-        _copy(con, CONFLICTS_ASOF_SQL.replace("SELECT *", "SELECT * REPLACE (CAST(claims AS VARCHAR) AS claims)")
-              .replace("$as_of", day), tmp / "conflicts.parquet")
-        columns = compare.prepare(con, as_of, config)
-        con.execute(compare.ALL_PAIRS_SQL)
-        _copy(con, compare.pairs_sql(columns), tmp / "comparisons.parquet")
-        n_pairs = con.execute("SELECT count(*) FROM pair_list").fetchone()[0]  # type: ignore[index]
-
-        # JSON: lists, one file per model, one per configured pair, an index
-        for name, records in (("models", models), ("offers", offers), ("benchmarks", benchmarks)):
-            _write_json(tmp / f"{name}.json", {
-                "schema_version": SCHEMA_VERSION, "as_of": as_of.isoformat(),
-                "records": [r.model_dump(mode="json") for r in records],
-            })
-        index: dict[str, list[dict[str, str]]] = {"models": [], "comparisons": []}
-        (tmp / "models").mkdir()
-        offers_of: dict[str, list[OfferRecord]] = {}
-        for o in offers:
-            offers_of.setdefault(o.model_id, []).append(o)
-        scores_of: dict[str, list[BenchmarkRecord]] = {}
-        for b in benchmarks:
-            scores_of.setdefault(b.model_id, []).append(b)
-        for m in models:
-            rel = f"models/{safe_name(m.model_id)}.json"
-            record = ModelFile(schema_version=SCHEMA_VERSION, as_of=as_of, model=m,
-                               offers=offers_of.get(m.model_id, []), benchmarks=scores_of.get(m.model_id, []))
-            _write_json(_inside(tmp, tmp / rel), record.model_dump(mode="json"))
-            index["models"].append({"model_id": m.model_id, "path": rel})
-        (tmp / "comparisons").mkdir()
-        for row in compare.pair_rows(con, columns, [tuple(p) for p in config.pairs]):
-            try:
-                record = compare.to_record(row, as_of, config)
-            except ValidationError as e:  # never publish a record that breaks the contract
-                raise ExportError(f"comparison {row['a_model_id']} vs {row['b_model_id']} as of {as_of} "
-                                  f"does not validate: {e}") from None
-            rel = f"comparisons/{safe_name(record.a.model_id)}--vs--{safe_name(record.b.model_id)}.json"
-            _write_json(_inside(tmp, tmp / rel), record.model_dump(mode="json"))
-            index["comparisons"].append({"a": record.a.model_id, "b": record.b.model_id, "path": rel})
-        written = {(c["a"], c["b"]) for c in index["comparisons"]}
-        missing = [list(p) for p in config.pairs if tuple(p) not in written]
-        _write_json(tmp / "index.json", index)
-        (tmp / "schema").mkdir()
-        for kind, record_type in RECORD_TYPES.items():
-            _write_json(tmp / "schema" / f"{kind}.schema.json", record_type.model_json_schema(mode="serialization"))
-        files = sorted(p for p in tmp.rglob("*") if p.is_file())
-        reviewed = [r.last_reviewed for recs in (models, offers, benchmarks) for r in recs if r.last_reviewed]
-        counts = {"models": len(models), "offers": len(offers), "benchmarks": len(benchmarks),
-                  "comparisons": n_pairs, "comparison_files": len(index["comparisons"])}
-        _write_json(tmp / "manifest.json", {
-            "schema_version": SCHEMA_VERSION,
-            "run_id": run_id,
-            "as_of": as_of.isoformat(),
-            "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
-            "counts": counts,
-            # configured pairs with no file: a model unknown or without any offer as of this date
-            "missing_pairs": missing,
-            "last_reviewed": {"min": min(reviewed).isoformat() if reviewed else None,
-                              "max": max(reviewed).isoformat() if reviewed else None},
-            "files": {p.relative_to(tmp).as_posix(): _sha256(p) for p in files},
-        })
-        dest = out_dir / as_of.isoformat()
-        latest = None
-        if update_latest:
-            latest_tmp = out_dir / f".tmp-latest-{uuid.uuid4().hex[:12]}"
-            shutil.copytree(tmp, latest_tmp)
-        _swap_into_place(tmp, dest)
-        if update_latest:
-            latest = out_dir / "latest"
-            _swap_into_place(latest_tmp, latest)
-        return ExportResult(dest, latest, as_of, counts)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+    with _writer_lock(out_dir):
+        stale = _remove_stale(out_dir)
+        tmp = out_dir / f"{TMP_PREFIX}{uuid.uuid4().hex[:12]}"
+        tmp.mkdir()
+        try:
+            manifest, counts = _write_folder(con, tmp, as_of, config)
+            folder, reused = _store(out_dir, tmp, manifest.version)
+        finally:
+            if tmp.exists():
+                shutil.rmtree(tmp, ignore_errors=True)
+        dated = _point(out_dir, as_of.isoformat(), folder)
+        latest = _point(out_dir, LATEST, folder) if update_latest else None
+        pruned = _prune(out_dir, keep, folder.name)
+        with open(out_dir / PUBLISH_LOG, "a", encoding="utf-8") as log:
+            log.write(json.dumps({
+                "published_at": datetime.now(UTC).isoformat(timespec="seconds"), "run_id": run_id,
+                "as_of": as_of.isoformat(), "version": manifest.version, "latest": update_latest,
+                "reused": reused, "pruned": pruned, "stale_removed": stale,
+            }) + "\n")
+    return ExportResult(folder, latest, as_of, counts, version=manifest.version, dated=dated, reused=reused,
+                        pruned=tuple(pruned), stale_removed=tuple(stale))

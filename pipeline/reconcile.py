@@ -215,7 +215,7 @@ SELECT $crawl_id, w.entity, w.model_id, w.provider_id, w.provider_model_id, w.va
        w.value, w.source_id, w.rule,
        CASE WHEN bool_and(within) THEN 'minor' ELSE 'major' END,
        to_json(list(struct_pack(source_id := c.source_id, value := c.value, raw := c.raw, url := c.url,
-                                observed_at := c.observed_at::DATE) ORDER BY c.rank, c.source_id))
+                                observed_at := c.observed_at::DATE) ORDER BY c.rank, c.source_id, c.value, c.raw, c.url))
 FROM winners w
 JOIN (
     SELECT c.*, {_WITHIN_ROUNDING.replace("a.value", "c.value").replace("b.value", "w2.value").replace("ft =", "c.ftype =")} AS within

@@ -1,7 +1,7 @@
 """Export record types: the contract downstream sites build on. JSON Schema is generated from these."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
@@ -238,4 +238,29 @@ class ModelFile(_Record):
     benchmarks: list[BenchmarkRecord]
 
 
-RECORD_TYPES.update({"benchmark": BenchmarkRecord, "comparison": ComparisonRecord, "model_file": ModelFile})
+class ReviewedRange(_Record):
+    min: date | None
+    max: date | None
+
+
+class ManifestRecord(_Record):
+    """manifest.json: written last into an export; describes and hashes every other file of it.
+
+    Every field derives from the warehouse state, so the same state gives the same bytes: no clock,
+    no run id (those are in the export folder's publish-log.jsonl)."""
+
+    schema_version: str
+    # "<as_of>_<12 hex>": the export's folder under versions/, the start of the sha256 of this
+    # manifest's JSON without `version`. Equal versions, equal bytes.
+    version: str
+    as_of: date
+    generated_at: datetime | None  # start of the newest crawl in the export (not when it was written)
+    newest_crawl_id: str | None
+    counts: dict[str, int]
+    missing_pairs: list[list[str]]  # configured pairs with no comparison file as of this date
+    last_reviewed: ReviewedRange
+    files: dict[str, str]  # path in the folder -> sha256 of its bytes (every file but manifest.json)
+
+
+RECORD_TYPES.update({"benchmark": BenchmarkRecord, "comparison": ComparisonRecord, "model_file": ModelFile,
+                     "manifest": ManifestRecord})

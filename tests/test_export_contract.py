@@ -1,9 +1,10 @@
 """The export contract: atomic folders, reproducible bytes, safe file names, JSON Schema, and a
-refusal to publish records that do not validate."""
+refusal to publish records that do not validate. (Faults found by the fault matrix: test_faults_export.py.)"""
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 from datetime import date
 from pathlib import Path
 
@@ -27,21 +28,39 @@ def data(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def digest(folder: Path) -> dict[str, str]:
     return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file() and p.name != "manifest.json"}
+            for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 def test_same_state_same_bytes(data, tmp_path):
     con = connect(data / "ledger.duckdb", read_only=True)
     try:
-        first = export(con, tmp_path / "one", "run-1", AS_OF, update_latest=False).folder
-        second = export(con, tmp_path / "two", "run-2", AS_OF, update_latest=False).folder
+        first = export(con, tmp_path / "one", "run-1", AS_OF, update_latest=False)
+        second = export(con, tmp_path / "two", "run-2", AS_OF, update_latest=False)
     finally:
         con.close()
-    assert digest(first) == digest(second)
-    assert len(digest(first)) > 10
-    manifest = json.loads((first / "manifest.json").read_text())
-    assert manifest["files"] == {**digest(first), **{}} | {k: v for k, v in manifest["files"].items() if k not in digest(first)}
-    assert set(manifest["files"]) == set(digest(first))
+    # every file, the manifest too: no clock and no run id inside an export
+    assert digest(first.folder) == digest(second.folder)
+    assert len(digest(first.folder)) > 10
+    assert first.version == second.version == first.folder.name == second.folder.name
+    manifest = json.loads((first.folder / "manifest.json").read_text())
+    assert manifest["version"] == first.version and "run_id" not in manifest
+    assert manifest["files"] == {k: v for k, v in digest(first.folder).items() if k != "manifest.json"}
+    # the run id is logged beside the exports
+    assert json.loads((tmp_path / "one" / "publish-log.jsonl").read_text())["run_id"] == "run-1"
+
+
+def test_layout_versions_and_links(data, tmp_path):
+    con = connect(data / "ledger.duckdb", read_only=True)
+    try:
+        result = export(con, tmp_path, "run", AS_OF)
+    finally:
+        con.close()
+    assert result.folder == tmp_path / "versions" / result.version
+    assert result.version.startswith(f"{AS_OF.isoformat()}_")
+    for link in (tmp_path / "latest", tmp_path / AS_OF.isoformat()):
+        assert link.is_symlink() and os.readlink(link) == f"versions/{result.version}"  # relative: movable
+        assert (link / "manifest.json").read_bytes() == (result.folder / "manifest.json").read_bytes()
+    assert result.latest == tmp_path / "latest" and result.dated == tmp_path / AS_OF.isoformat()
 
 
 def test_every_dataset_is_written_with_counts(data, tmp_path):
@@ -100,8 +119,12 @@ def test_hostile_model_ids_are_exported_inside_the_folder(data, tmp_path):
         folder = export(con, tmp_path / "out", "run", AS_OF, update_latest=False).folder
     finally:
         con.close()
-    written = [p.resolve() for p in (tmp_path / "out").rglob("*") if p.is_file()]
+    # every file is in the export's folder, but the export folder's own lock and publication log
+    top = {p.name for p in (tmp_path / "out").iterdir() if p.is_file() and not p.is_symlink()}
+    assert top == {".lock", "publish-log.jsonl"}
+    written = [p.resolve() for p in (tmp_path / "out" / "versions").rglob("*") if p.is_file()]
     assert written and all(p.is_relative_to(folder.resolve()) for p in written)
+    assert {p.name for p in (tmp_path / "out").iterdir() if p.is_symlink()} == {AS_OF.isoformat()}  # no `latest`: update_latest=False
     index = json.loads((folder / "index.json").read_text())
     assert {"../../escape", "evil/../../../tmp/x"} <= {m["model_id"] for m in index["models"]}
 
