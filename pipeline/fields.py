@@ -1,7 +1,9 @@
 """The vocabulary of facts: every field an observation may carry, its entity and its type.
 
 Values travel as canonical text (``Observation.value``) so that one column can hold every
-field; the type here says how that text is written and how the warehouse casts it.
+field; the type here says how that text is written and how the warehouse casts it. The plausible
+range of every numeric and date field is in pipeline/bounds.py (one table; a test checks that
+each DECIMAL/INT/DATE/PARTIAL_DATE field below has a row there).
 """
 from __future__ import annotations
 

@@ -38,6 +38,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
+from pipeline.bounds import id_violation
 from pipeline.config import REPO_ROOT
 from pipeline.errors import LedgerError
 
@@ -107,6 +108,10 @@ class IdentityError(LedgerError, ValueError):
     pass
 
 
+# The longest real ids are LiteLLM keys and Bedrock profile ARNs (~150 characters).
+MAX_ID_LENGTH = 500
+
+
 @dataclass(frozen=True)
 class Identity:
     model_id: str
@@ -146,7 +151,25 @@ def resolve(provider_model_id: str, provider_id: str | None = None, aliases: Ali
 
     ``fallback_creator`` (usually the provider id) is the creator of an id whose creator no rule
     can tell (rule "namespace"); without it such an id raises IdentityError.
+
+    An id (or provider id, or fallback creator) holding, inside it, a control character (NUL, newline) or a
+    Unicode bidi/format mark (U+200E/F, U+202A-E, U+2066-9, zero-width...) is refused with an
+    IdentityError naming it: the slug rules would quietly turn "gpt<U+202E>-4o" into "gpt-4o", and a
+    fallback creator is used as written. So is an id longer than any real one (MAX_ID_LENGTH).
     """
+    if not isinstance(provider_model_id, str):
+        raise IdentityError(f"provider model id of type {type(provider_model_id).__name__} is not text")
+    if len(provider_model_id) > MAX_ID_LENGTH:
+        raise IdentityError(f"provider model id {provider_model_id[:80]!r}... is {len(provider_model_id)} characters "
+                            f"long (more than {MAX_ID_LENGTH}): not an id")
+    for what, text in (("provider model id", provider_model_id), ("provider id", provider_id),
+                       ("fallback creator", fallback_creator)):
+        if text is not None and not isinstance(text, str):
+            raise IdentityError(f"{what} of type {type(text).__name__} is not text")
+        # surrounding whitespace is layout (a table cell's newline) and is stripped, as before
+        why = id_violation(what, text.strip()) if text else None
+        if why:
+            raise IdentityError(why)
     tables = _tables(aliases or load_aliases())
     try:
         return _resolve(provider_model_id.strip().lower(), provider_id or "", fallback_creator or "", tables)

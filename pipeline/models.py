@@ -9,6 +9,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from pipeline import bounds
 from pipeline.fields import Entity, FieldType, field_type
 from pipeline.errors import LedgerError
 
@@ -39,33 +40,50 @@ class RawPage(BaseModel):
         return self.body().decode("utf-8", errors="replace")
 
 
-_PARTIAL_DATE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?$")
+_PARTIAL_DATE = re.compile(r"^[0-9]{4}-(0[1-9]|1[0-2])(-(0[1-9]|[12][0-9]|3[01]))?$")
+# Plain ASCII decimals only: Decimal() alone also takes "1_0", "Infinity" and non-ASCII digits,
+# which the warehouse's CAST would then refuse (or read differently) at load time.
+_DECIMAL = re.compile(r"[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]{1,4})?", re.ASCII)
+_INT = re.compile(r"[0-9]{1,30}", re.ASCII)
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
 
 
-def check_value(ftype: FieldType, value: str) -> None:
-    """Raise ValueError unless ``value`` is the canonical text of a ``ftype``."""
+def check_value(ftype: FieldType, value: str, field: str | None = None) -> None:
+    """Raise ValueError unless ``value`` is the canonical text of a ``ftype`` and, when ``field`` is
+    given, within that field's plausible range (pipeline.bounds); without a field, within what the
+    warehouse stores (DECIMAL(18,9), BIGINT). The last line behind the normalizers: a parser that
+    builds a value itself still cannot emit one that overflows, or reads as free, at load time."""
+    name = field or str(ftype)
+    if not isinstance(value, str):
+        raise ValueError(f"{name}: value {value!r} is not text")
+    why: str | None = None
     if ftype is FieldType.DECIMAL:
+        if not _DECIMAL.fullmatch(value):
+            raise ValueError(f"{name}: {value!r} is not a non-negative plain decimal")
         try:
             d = Decimal(value)
         except InvalidOperation:
-            raise ValueError(f"{value!r} is not a decimal") from None
-        if not d.is_finite() or d < 0:
-            raise ValueError(f"{value!r} is not a non-negative finite decimal")
+            raise ValueError(f"{name}: {value!r} is not a decimal") from None
+        why = bounds.violation(name, d)
     elif ftype is FieldType.INT:
-        if not value.isdigit():
-            raise ValueError(f"{value!r} is not a non-negative integer")
+        if not _INT.fullmatch(value):
+            raise ValueError(f"{name}: {value!r} is not a non-negative integer")
+        why = bounds.violation(name, int(value))
     elif ftype is FieldType.DATE:
-        date.fromisoformat(value)
-        if len(value) != 10:
-            raise ValueError(f"{value!r} is not an ISO date")
+        if not _DATE.fullmatch(value):  # fromisoformat() alone also takes "2024-W01-1", "20240925"
+            raise ValueError(f"{name}: {value!r} is not an ISO date")
+        why = bounds.violation(name, date.fromisoformat(value))
     elif ftype is FieldType.PARTIAL_DATE:
         if not _PARTIAL_DATE.match(value):
-            raise ValueError(f"{value!r} is not YYYY-MM or YYYY-MM-DD")
+            raise ValueError(f"{name}: {value!r} is not YYYY-MM or YYYY-MM-DD")
+        why = bounds.violation(name, value)
     elif ftype is FieldType.BOOL:
         if value not in ("true", "false"):
             raise ValueError(f"{value!r} is not 'true' or 'false'")
     elif not value.strip():
         raise ValueError("empty text")
+    if why is not None:
+        raise ValueError(why)
 
 
 class Observation(BaseModel):
@@ -95,9 +113,15 @@ class Observation(BaseModel):
         if self.status == "known":
             if self.value is None:
                 raise ValueError(f"{self.field}: a known observation needs a value")
-            check_value(ftype, self.value)
+            check_value(ftype, self.value, self.field)
         elif self.value is not None:
             raise ValueError(f"{self.field}: an {self.status} observation carries no value")
+        for what, text in (("model id", self.model_id), ("provider id", self.provider_id),
+                           ("provider model id", self.provider_model_id), ("variant", self.variant),
+                           ("benchmark id", self.benchmark_id)):
+            why = bounds.id_violation(what, text) if text else None
+            if why:  # NUL, newline or a bidi override in a key: refused, never stored
+                raise ValueError(why)
         if "/" not in self.model_id:
             raise ValueError(f"model id {self.model_id!r} is not creator/slug")
         if self.entity == "offer" and not self.provider_id:

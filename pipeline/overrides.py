@@ -38,7 +38,7 @@ class Override(BaseModel):
 
     @model_validator(mode="after")
     def _valid(self) -> Override:
-        check_value(field_type(self.entity, self.field), self.value)
+        check_value(field_type(self.entity, self.field), self.value, self.field)
         if (self.entity == "offer") != bool(self.provider_id):
             raise ValueError("an offer override names provider_id (and only offers do)")
         if (self.entity == "benchmark") != bool(self.benchmark_id):
