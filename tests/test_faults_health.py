@@ -183,3 +183,37 @@ def test_an_unknown_after_a_known_value_is_released_when_the_source_states_a_val
     replace_body(day3 / CF, CF_URL, old="$0.027 per M input tokens", to="$0.03 per M input tokens")
     process_pending(con, archive, load_sources(), "day3")
     assert con.execute(price, [llama, CF]).fetchone() == (Decimal("0.03"),)
+
+
+# -- out-of-range values are a problem of their item, never a blocked warehouse ---------------
+
+def test_out_of_range_values_are_problems_of_their_item_and_the_rest_loads(tmp_path):
+    """1e13 USD per token and a context of 1e30 overflowed DECIMAL(18,9)/BIGINT at load: a
+    ConversionException naming nothing, and every later run failed the same way."""
+    raw = tmp_path / "raw"
+    day1 = copy_crawl(newest_recorded(), raw, "day1", DAY1, sources=["openrouter"])
+    victims: list[str] = []
+
+    def hostile(doc: dict) -> None:
+        first, second, third = doc["data"][:3]
+        first["pricing"]["prompt"] = "10000000000000"
+        second["context_length"] = 10**30
+        third["pricing"]["completion"] = "0.0000000000000001"  # 1e-16 per token: not "free"
+        victims.extend(m["id"] for m in (first, second, third))
+
+    _rewrite_json(day1, "openrouter", "/api/v1/models", hostile)
+    archive = RawArchive(raw)
+    con = connect(tmp_path / "ledger.duckdb")
+    (report,) = process_pending(con, archive, load_sources(), "day1")
+    orr = health(report, "openrouter")
+    problems = {(p.field, p.url.endswith("/api/v1/models")) for p in orr.errors}
+    assert {("input_usd_per_mtok", True), ("context_window", True), ("output_usd_per_mtok", True)} <= problems
+    assert all(any(v in p.message for v in victims) for p in orr.errors)
+    # the rest loaded, and nothing stored reads as free or overflowed
+    assert len(offers(con, "openrouter")) >= 5
+    assert con.execute("SELECT count(*) FROM offers_current WHERE input_usd_per_mtok > 100000 "
+                       "OR output_usd_per_mtok > 100000").fetchone()[0] == 0
+    # and the next run is not blocked
+    copy_crawl(newest_recorded(), raw, "day2", DAY2, sources=["openrouter"])
+    (report,) = process_pending(con, archive, load_sources(), "day2")
+    assert health(report, "openrouter").health == "ok"
