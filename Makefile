@@ -17,9 +17,10 @@ setup: $(STAMP)
 run: setup
 	$(VENV)/bin/llm-ledger run
 
-## make test: the whole suite (no network, no server started by hand)
+## make test: the whole suite (no network, no server started by hand), on TEST_WORKERS processes
+TEST_WORKERS ?= 2
 test: setup
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n $(TEST_WORKERS)
 
 ## make bench: llm-ledger's versioned load against dlt's scd2 merge on a synthetic catalog (~2-3 min);
 ## prints one JSON line and writes bench/results.json. dlt is installed only here, through the bench extra.
