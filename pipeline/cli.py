@@ -17,7 +17,7 @@ from rich.table import Table
 from pipeline import inspect
 from pipeline.compare import compare as compare_pair
 from pipeline.config import ConfigError, data_dir as resolve_data_dir, load_sources, parse_url_overrides, select_sources
-from pipeline.errors import LedgerError
+from pipeline.errors import LedgerError, as_storage_error
 from pipeline.normalize import decimal_text
 from pipeline.records import ComparisonRecord
 from pipeline.report import money as report_money, move_text
@@ -182,7 +182,13 @@ def crawl_cmd(
     except (LedgerError, ValueError) as e:
         _fail(str(e))
     paths = Paths(resolve_data_dir(data_dir))
-    crawl_id, fetches = crawl(RawArchive(paths.raw), chosen, timeout_s=timeout, settings=settings)
+    try:
+        crawl_id, fetches = crawl(RawArchive(paths.raw), chosen, timeout_s=timeout, settings=settings)
+    except OSError as e:
+        storage = as_storage_error(e, f"writing under {paths.raw}")
+        if storage is None:
+            raise
+        _fail(str(storage))
     for f in fetches:
         colour = "green" if f.status == "ok" else "red"
         console.print(f"{f.source_id}: [{colour}]{f.status}[/], {f.pages} pages" + (f" — {'; '.join(f.errors)}" if f.errors else ""))
