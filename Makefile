@@ -35,5 +35,10 @@ $(BENCH_STAMP): pyproject.toml
 bench: $(BENCH_STAMP)
 	$(PY) bench/bench_load.py --out bench/results.json
 
+## make faults: the fault matrix (kills, damaged archives, hostile input, HTTP faults, full disk; ~7 min)
+.PHONY: faults
+faults: setup
+	$(PY) bench/fault_matrix.py --out bench/fault_matrix.json
+
 clean:
 	rm -rf data .pytest_cache .hypothesis

@@ -39,6 +39,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.tasks import exponential_backoff
 
 from pipeline.config import SourceConfig, SourcesFile, data_dir as resolve_data_dir, load_sources, select_sources
+from pipeline.curated import preload
 from pipeline.export import ExportResult
 from pipeline.raw import FetchInfo, RawArchive
 from pipeline.report import (
@@ -360,6 +361,7 @@ def refresh(
         paths = Paths(resolve_data_dir(data_dir))
         registry = _registry(sources_file)
         chosen = select(registry, sources, list(kinds) if kinds else None, source_urls)
+        preload()  # a broken curated file stops the flow before anything is fetched
         crawl_id, started_at = claim_crawl(paths.raw)
         crawl_dir = paths.raw / crawl_id
         logger.info("crawl %s of %s into %s", crawl_id, ", ".join(s.id for s in chosen), paths.data_dir)

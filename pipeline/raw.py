@@ -31,16 +31,23 @@ FetchStatus = Literal["ok", "failed"]
 _M = TypeVar("_M", bound=BaseModel)
 
 
+class SourceSeal(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    pages_sha256: str  # of pages.jsonl (each line carries its body's sha256)
+    fetch_sha256: str  # of fetch.json
+
+
 class CrawlInfo(BaseModel):
     """crawl.json: written last, when every source of the crawl has finished (a crawl folder
     without it is unfinished: a run killed mid-fetch, never loaded). ``sources`` seals the
-    crawl: the sha256 of each source's pages.jsonl, so a deleted or edited source is noticed."""
+    crawl: the sha256 of each source's pages.jsonl and fetch.json, so a deleted or edited
+    source is noticed (bodies are covered through their sha256 in pages.jsonl)."""
 
     model_config = ConfigDict(extra="forbid")
     crawl_id: str
     started_at: datetime
     mode: Literal["live", "recorded", "test"] = "live"
-    sources: dict[str, str] | None = None
+    sources: dict[str, SourceSeal] | None = None
 
 
 class FetchInfo(BaseModel):
@@ -122,7 +129,7 @@ class RawArchive:
         """Write crawl.json (atomically), sealing the source folders the crawl holds now."""
         folder = self.crawl_dir(crawl_id)
         folder.mkdir(parents=True, exist_ok=True)
-        sealed = {f.parent.name: _sha256_file(f) for f in sorted(folder.glob("*/pages.jsonl"))}
+        sealed = {f.parent.name: _seal(f.parent) for f in sorted(folder.glob("*/fetch.json"))}
         info = CrawlInfo(crawl_id=crawl_id, started_at=started_at, mode=mode, sources=sealed)  # type: ignore[arg-type]
         tmp = folder / "crawl.json.tmp"
         tmp.write_text(info.model_dump_json(indent=2))
@@ -176,10 +183,10 @@ class RawArchive:
                 if line.strip():
                     yield _page(line, path, n, folder, source_id)
 
-    def verify_crawl(self, crawl_id: str) -> list[Damage]:
-        """Every problem of one stored crawl: crawl.json, the seal, each fetch.json, each
-        pages.jsonl line, each body against its sha256. Reads every body."""
-        folder = self.crawl_dir(crawl_id)
+    def verify_crawl(self, crawl_id: str, folder: Path | None = None) -> list[Damage]:
+        """Every problem of one stored crawl: crawl.json, the seal, each fetch.json and its page
+        count, each pages.jsonl line, each body against its sha256. Reads every body."""
+        folder = folder or self.crawl_dir(crawl_id)
         damage: list[Damage] = []
 
         def bad(path: Path, message: str) -> None:
@@ -196,22 +203,28 @@ class RawArchive:
             bad(folder / source_id, "source folder sealed in crawl.json is missing")
         for source_id in sorted(present):
             sfolder = folder / source_id
+            fetch_ok = False
             try:
                 fetch = _read_model(FetchInfo, sfolder / "fetch.json")
+                fetch_ok = True
                 if fetch.source_id != source_id:
                     bad(sfolder / "fetch.json", f"names source {fetch.source_id!r}, not its folder {source_id!r}")
             except ArchiveError as e:
                 bad(sfolder / "fetch.json", str(e).split(": ", 1)[1])
             pages_file = sfolder / "pages.jsonl"
-            damage.extend(_verify_bodies(crawl_id, sfolder))
+            lines = _verify_bodies(crawl_id, sfolder, damage)
+            # a finished fetch states how many pages it stored (a killed one's count is stale)
+            if fetch_ok and fetch.finished_at is not None and fetch.pages != lines:
+                bad(pages_file, f"holds {lines} page(s) where fetch.json says {fetch.pages}"
+                    + (" (pages.jsonl is missing)" if not pages_file.exists() else ""))
             if info.sources is not None:
                 sealed = info.sources.get(source_id)
                 if sealed is None:
                     bad(sfolder, "source folder is not sealed in crawl.json (added after the crawl was published)")
-                elif not pages_file.exists():
-                    bad(pages_file, "missing")
-                elif _sha256_file(pages_file) != sealed:
-                    bad(pages_file, "does not match the sha256 sealed in crawl.json (edited after the crawl)")
+                else:
+                    for path, want in ((pages_file, sealed.pages_sha256), (sfolder / "fetch.json", sealed.fetch_sha256)):
+                        if path.exists() and _sha256_file(path) != want:
+                            bad(path, "does not match the sha256 sealed in crawl.json (edited after the crawl)")
         return damage
 
     def import_crawl(self, src: Path) -> tuple[CrawlInfo, bool]:
@@ -223,22 +236,41 @@ class RawArchive:
         tmp = self.root / f".{info.crawl_id}.importing"
         shutil.rmtree(tmp, ignore_errors=True)
         shutil.copytree(src, tmp)
+        if info.sources is None:  # seal what was verified on import, so later damage is noticed
+            if not self.verify_crawl(info.crawl_id, folder=tmp):
+                sealed = {f.parent.name: _seal(f.parent) for f in sorted(tmp.glob("*/fetch.json"))}
+                info = info.model_copy(update={"sources": sealed})
+                (tmp / "crawl.json").write_text(info.model_dump_json(indent=2))
         tmp.rename(dest)
         return info, True
 
 
-def _verify_bodies(crawl_id: str, folder: Path) -> list[Damage]:
-    """Each pages.jsonl line of a source folder against its body's sha256."""
-    damage: list[Damage] = []
+def _seal(folder: Path) -> SourceSeal:
+    pages = folder / "pages.jsonl"
+    empty = hashlib.sha256(b"").hexdigest()
+    return SourceSeal(pages_sha256=_sha256_file(pages) if pages.exists() else empty,
+                      fetch_sha256=_sha256_file(folder / "fetch.json"))
+
+
+def _verify_bodies(crawl_id: str, folder: Path, damage: list[Damage]) -> int:
+    """Each pages.jsonl line of a source folder against its body's sha256 (problems appended to
+    ``damage``); returns the number of pages."""
     pages_file = folder / "pages.jsonl"
     if not pages_file.exists():
-        return damage
+        return 0
+    count = 0
+    seen: dict[str, int] = {}
     try:
         with open(pages_file, encoding="utf-8", errors="replace") as fh:
             for n, line in enumerate(fh, 1):
                 if not line.strip():
                     continue
+                count += 1
                 page = _page(line, pages_file, n, folder, folder.name)
+                if page.body_file in seen:  # the writer gives every response a body file of its own
+                    damage.append(Damage(crawl_id, pages_file, f"line {n} repeats line {seen[page.body_file]} "
+                                                               f"(body_file {page.body_file})"))
+                seen.setdefault(page.body_file, n)
                 body = folder / page.body_file
                 if not _HEX64.match(page.sha256):
                     damage.append(Damage(crawl_id, pages_file, f"line {n}: sha256 {page.sha256!r} of {page.url} is not a sha256"))
@@ -249,12 +281,14 @@ def _verify_bodies(crawl_id: str, folder: Path) -> list[Damage]:
     except ArchiveError as e:
         path, _, message = str(e).partition(": ")
         damage.append(Damage(crawl_id, Path(path), message))
-    return damage
+    return count
 
 
 def verify(folder: Path) -> list[str]:
     """Problems of one source folder: invalid lines, bodies missing or not matching their sha256."""
-    return [str(d) for d in _verify_bodies(folder.parent.name, folder)]
+    damage: list[Damage] = []
+    _verify_bodies(folder.parent.name, folder, damage)
+    return [str(d) for d in damage]
 
 
 def _page(line: str, path: Path, n: int, folder: Path, source_id: str) -> RawPage:

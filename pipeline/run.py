@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Callable, TypeVar
 
+from pipeline.curated import preload
 from pipeline.config import RECORDED_DIR, SourceConfig, SourcesFile, load_sources, select_sources
 from pipeline.export import ExportResult, export, newest_crawl_date
 from pipeline.process import CrawlReport, ProgressFn, process_pending
@@ -152,6 +153,7 @@ def run(
 ) -> RunSummary:
     """Crawl live (or replay the recorded crawl), load every new crawl, export the newest state."""
     registry = registry or load_sources()
+    preload()  # a broken curated file stops the run before anything is fetched
     paths = Paths(Path(data_dir))
     archive = RawArchive(paths.raw)
     summary = RunSummary(run_id=new_run_id(), mode="live" if live else "recorded", paths=paths)

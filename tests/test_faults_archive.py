@@ -177,8 +177,11 @@ def test_a_seal_notices_a_source_folder_edited_after_the_crawl(tmp_path):
     assert archive.verify_crawl("day1") == []
     pages = raw / "day1" / "openai" / "pages.jsonl"
     pages.write_text(pages.read_text().splitlines()[0] + "\n")  # a page dropped from the index
-    assert [d.message for d in archive.verify_crawl("day1")] == [
-        "does not match the sha256 sealed in crawl.json (edited after the crawl)"]
+    assert "does not match the sha256 sealed in crawl.json (edited after the crawl)" in [
+        d.message for d in archive.verify_crawl("day1")]
+    fetch = raw / "day1" / "openai" / "fetch.json"
+    fetch.write_text(fetch.read_text().replace('"ok"', '"failed"'))
+    assert any(d.path == fetch and "sealed" in d.message for d in archive.verify_crawl("day1"))
     import shutil
     shutil.rmtree(raw / "day1" / "aws-bedrock")
     assert any("sealed in crawl.json is missing" in d.message for d in archive.verify_crawl("day1"))
@@ -289,3 +292,44 @@ def test_a_full_disk_is_a_clear_message_not_a_traceback(tmp_path, monkeypatch):
     assert result.exit_code == 1
     assert "no space left on device" in result.output.lower() and str(tmp_path) in result.output
     assert "Traceback" not in result.output
+
+
+# -- found by the fault matrix runner (bench/fault_matrix.py) --------------------------------
+
+def test_repeated_page_lines_and_a_deleted_pages_index_are_damage(loaded):
+    con, archive = loaded
+    pages = archive.crawl_dir("day2") / "openai" / "pages.jsonl"
+    pages.write_text(pages.read_text() * 2)
+    refused(con, archive, str(pages), "repeats line 1", "where fetch.json says")
+    pages.unlink()
+    refused(con, archive, str(pages), "pages.jsonl is missing")
+
+
+def test_a_replayed_crawl_is_sealed_on_import_so_an_edited_fetch_json_is_noticed(tmp_path):
+    from pipeline.run import replay_recorded
+
+    archive = RawArchive(tmp_path / "raw")
+    imported = replay_recorded(archive)
+    assert imported and all(c.sources for c in archive.crawls())
+    con = connect(tmp_path / "ledger.duckdb")
+    process_pending(con, archive, load_sources(), "first")
+    newest = archive.crawls()[-1].crawl_id
+    fetch = archive.crawl_dir(newest) / "openrouter" / "fetch.json"
+    info = FetchInfo.model_validate_json(fetch.read_text())
+    fetch.write_text(info.model_copy(update={"finished_at": None}).model_dump_json())
+    refused(con, archive, str(fetch), "sealed in crawl.json")
+    con.close()
+
+
+def test_a_broken_curated_file_stops_a_live_run_before_anything_is_fetched(tmp_path, monkeypatch):
+    import pipeline.identity
+    import pipeline.run
+
+    broken = tmp_path / "aliases.yaml"
+    broken.write_text(pipeline.identity.ALIASES_FILE.read_text() + "\nfamilies:\n")
+    monkeypatch.setattr(pipeline.identity, "ALIASES_FILE", broken)
+    fetched: list[object] = []
+    monkeypatch.setattr(pipeline.run, "crawl", lambda *a, **k: fetched.append(a))
+    with pytest.raises(ConfigError, match="aliases.yaml"):
+        pipeline.run.run(tmp_path / "data", live=True, only=["openai"])
+    assert fetched == [] and not (tmp_path / "data" / "raw").exists()
