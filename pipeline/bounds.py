@@ -247,11 +247,16 @@ def violation(field: str, value: Decimal | int | date | str, fallback: Range | N
 _UNSAFE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Zl", "Zp"})
 
 
+def is_unsafe(ch: str) -> bool:
+    """Whether the character may not appear in an id, a number or a date (see above)."""
+    return unicodedata.category(ch) in _UNSAFE_CATEGORIES
+
+
 def unsafe_chars(text: str) -> list[str]:
     """The code points (``U+202E``...) of ``text`` that may not appear in an id, in order, once each."""
     seen: list[str] = []
     for ch in text:
-        if unicodedata.category(ch) in _UNSAFE_CATEGORIES:
+        if is_unsafe(ch):
             code = f"U+{ord(ch):04X}"
             if code not in seen:
                 seen.append(code)

@@ -135,7 +135,7 @@ def newest_crawl_date(con: duckdb.DuckDBPyConnection) -> date | None:
 
 def canonical_provenance(text: str | None) -> dict[str, Any]:
     """Provenance (field -> winning claim) with its fields in name order, whatever order the
-    warehouse stored them in (json_group_object keeps the order rows arrive in)."""
+    warehouse stored them in (warehouses loaded before reconcile ordered them keep the order rows arrived in)."""
     value = json.loads(text) if text else {}
     return dict(sorted(value.items())) if isinstance(value, dict) else value
 

@@ -17,7 +17,6 @@ Reading rules that refuse rather than guess:
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
@@ -42,7 +41,6 @@ UNKNOWN_MARKERS: frozenset[str] = frozenset({
 
 # Longer texts are not a value a page writes; refusing them bounds regex, int() and Decimal work.
 _MAX_TEXT = 1000
-_UNSAFE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Zl", "Zp"})
 
 
 def _shown(value: object) -> str:
@@ -53,9 +51,8 @@ def _shown(value: object) -> str:
     text = value if isinstance(value, str) else repr(value) if isinstance(value, (bytes, float)) else str(value)
     if len(text) > 200:
         text = f"{text[:100]}...({len(text)} characters)"
-    if any(unicodedata.category(ch) in _UNSAFE_CATEGORIES for ch in text):
-        text = "".join(ch.encode("unicode_escape").decode("ascii")
-                       if unicodedata.category(ch) in _UNSAFE_CATEGORIES else ch for ch in text)
+    if any(bounds.is_unsafe(ch) for ch in text):
+        text = "".join(ch.encode("unicode_escape").decode("ascii") if bounds.is_unsafe(ch) else ch for ch in text)
     return text
 
 
@@ -70,7 +67,7 @@ def _check_text(text: str, what: str) -> None:
     if len(text) > _MAX_TEXT:
         raise _fail(f"{what}: longer than {_MAX_TEXT} characters", text)
     for ch in text:
-        if unicodedata.category(ch) in _UNSAFE_CATEGORIES and ch not in "\t\n\r":
+        if bounds.is_unsafe(ch) and ch not in "\t\n\r":
             raise _fail(f"{what}: contains a control or formatting character (U+{ord(ch):04X})", text)
         if not ch.isascii() and (ch.isdigit() or ch.isnumeric()):
             raise _fail(f"{what}: contains a non-ASCII digit ({ch!r}); only 0-9 are read", text)

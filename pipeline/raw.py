@@ -161,12 +161,6 @@ class RawArchive:
         return sorted(d for d in self.root.iterdir()
                       if d.is_dir() and not d.name.startswith(".") and not (d / "crawl.json").exists())
 
-    def crawl(self, crawl_id: str) -> CrawlInfo:
-        f = self.crawl_dir(crawl_id) / "crawl.json"
-        if not f.exists():
-            raise ArchiveError(f"no crawl {crawl_id} in {self.root} ({f} is missing)")
-        return _read_model(CrawlInfo, f)
-
     def fetches(self, crawl_id: str) -> list[FetchInfo]:
         return sorted((_read_model(FetchInfo, f) for f in self.crawl_dir(crawl_id).glob("*/fetch.json")),
                       key=lambda f: f.source_id)
