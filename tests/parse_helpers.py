@@ -20,8 +20,11 @@ Layout::
               ]
             }
 
-A test module per source turns each expected observation into its own parametrized case, so
-one regression fails one named case (``<case>/<entity>:<model>[<offer key>].<field>``).
+tests/test_parse_fixtures.py collects every case folder of every source and turns each expected
+observation into its own test, plus one no-extras, one problems and one items test per case, so
+one regression fails one named case (``<source>/<case>/<entity>:<model>[<offer key>].<field>``).
+The per-source modules hold only what a fixture cannot say (the quirks, spelled out), and read
+the recorded crawl (``recorded``) and the real copies in ../shared/real/pages (``real_page``).
 """
 from __future__ import annotations
 
@@ -41,7 +44,18 @@ from pipeline.parse import parse_page
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "parse"
 FETCHED_AT = datetime(2026, 6, 4, 6, 0, tzinfo=UTC)
 
-ObsKey = tuple[str, str, str, str, str, str]  # entity, model_id, provider_id, provider_model_id, variant, field
+ROOT = Path(__file__).resolve().parents[1]
+RECORDED = ROOT / "spiders" / "recorded"
+# Real copies of what each spider fetches (../shared/real/pages/<source>/): on the team's machines,
+# absent from a clean clone, where the tests that read them skip with a message.
+REAL_PAGES = ROOT.parent / "shared" / "real" / "pages"
+
+# entity, model_id, provider_id, provider_model_id, variant, benchmark_id, field
+ObsKey = tuple[str, str, str, str, str, str, str]
+
+
+def sources_with_fixtures() -> list[str]:
+    return sorted(p.name for p in FIXTURES.iterdir() if p.is_dir())
 
 
 def case_dirs(source_id: str) -> list[Path]:
@@ -95,26 +109,25 @@ def expected(case_dir: Path) -> dict[str, Any]:
 def obs_key(o: Observation | dict[str, Any]) -> ObsKey:
     d = o.model_dump() if isinstance(o, Observation) else o
     return (d["entity"], d["model_id"], d.get("provider_id") or "", d.get("provider_model_id") or "",
-            d.get("variant") or "", d["field"])
+            d.get("variant") or "", d.get("benchmark_id") or "", d["field"])
 
 
 def key_id(key: ObsKey) -> str:
-    entity, model_id, provider_id, pmid, variant, field = key
+    entity, model_id, provider_id, pmid, variant, benchmark_id, field = key
     offer = f"[{provider_id}|{pmid}|{variant}]" if entity == "offer" else ""
-    return f"{entity}:{model_id}{offer}.{field}"
+    bench = f"[{benchmark_id}]" if benchmark_id else ""
+    return f"{entity}:{model_id}{offer}{bench}.{field}"
 
 
-def observation_params(source_id: str) -> list[Any]:
-    """One pytest param per expected observation of every case of a source."""
-    params = []
-    for case_dir in case_dirs(source_id):
-        for exp in expected(case_dir)["observations"]:
-            params.append(pytest.param(case_dir, exp, id=f"{case_dir.name}/{key_id(obs_key(exp))}"))
-    return params
+def observation_params(source_ids: list[str]) -> list[Any]:
+    """One pytest param per expected observation of every case of the sources."""
+    return [pytest.param(case_dir, exp, id=f"{source_id}/{case_dir.name}/{key_id(obs_key(exp))}")
+            for source_id in source_ids for case_dir in case_dirs(source_id)
+            for exp in expected(case_dir)["observations"]]
 
 
-def case_params(source_id: str) -> list[Any]:
-    return [pytest.param(d, id=d.name) for d in case_dirs(source_id)]
+def case_params(source_ids: list[str]) -> list[Any]:
+    return [pytest.param(d, id=f"{source_id}/{d.name}") for source_id in source_ids for d in case_dirs(source_id)]
 
 
 def check_observation(case_dir: Path, exp: dict[str, Any]) -> None:
@@ -141,7 +154,7 @@ def check_no_extra_observations(case_dir: Path) -> None:
     repeatable = {"context_window", "max_input_tokens", "max_output_tokens", "release_date", "knowledge_cutoff",
                   "open_weights"}
     dupes = sorted({f"{key_id(k)}={v!r}" for k, st, v in got
-                    if got.count((k, st, v)) > 1 and not (k[0] == "model" and k[5] in repeatable)})
+                    if got.count((k, st, v)) > 1 and not (k[0] == "model" and k[-1] in repeatable)})
     assert not dupes, f"duplicate observations: {dupes}"
 
 
@@ -165,3 +178,45 @@ def check_problems(case_dir: Path) -> None:
 
 def check_items(case_dir: Path) -> None:
     assert run_case(case_dir).items == expected(case_dir)["items"]
+
+
+# --- the recorded crawl and the real copies -------------------------------------------------------
+
+@lru_cache(maxsize=None)
+def recorded(source_id: str, crawl_id: str = "20260604T060000Z") -> ParseResult:
+    """Every page of ``source_id`` in a bundled recorded crawl, parsed (once per session)."""
+    from pipeline.raw import RawArchive
+
+    source = _registry().get(source_id)
+    out = ParseResult()
+    for page in RawArchive(RECORDED).pages(crawl_id, source_id):
+        out.extend(parse_page(page, source))
+    return out
+
+
+def real_page(source_id: str, filename: str, url: str, content_type: str) -> RawPage:
+    """A real copy from ../shared/real/pages/<source>/ as the page the spider would have stored at
+    ``url``; the test skips, saying what is missing, when the copy is not beside the project."""
+    path = REAL_PAGES / source_id / filename
+    if not path.exists():
+        pytest.skip(f"real copy {path} is absent (../shared/real is on the team's machines, not in a clone)")
+    return RawPage(source_id=source_id, url=url, status=200, headers={"Content-Type": content_type},
+                   fetched_at=FETCHED_AT, sha256=hashlib.sha256(path.read_bytes()).hexdigest(),
+                   body_file=path.name, base_dir=path.parent)
+
+
+def parse_real(source_id: str, filename: str, url: str, content_type: str) -> ParseResult:
+    page = real_page(source_id, filename, url, content_type)
+    return parse_page(page, _registry().get(source_id))
+
+
+def offer_facts(result: ParseResult, provider_id: str, pmid: str, variant: str = "") -> dict[str, tuple[str, str | None]]:
+    """field -> (status, value) of one offer's observations."""
+    return {o.field: (o.status, o.value) for o in result.observations
+            if o.entity == "offer" and (o.provider_id, o.provider_model_id, o.variant) == (provider_id, pmid, variant)}
+
+
+def model_facts(result: ParseResult, model_id: str) -> dict[str, str | None]:
+    """field -> value of one model's known observations."""
+    return {o.field: o.value for o in result.observations
+            if o.entity == "model" and o.model_id == model_id and o.status == "known"}

@@ -13,33 +13,12 @@ from pipeline.models import ParseResult
 from pipeline.parse import parse_page
 from pipeline.raw import RawArchive, verify
 from tests.parse_helpers import (
-    FIXTURES, case_params, check_items, check_no_extra_observations, check_observation, check_problems,
-    load_page, observation_params, run_case,
+    FIXTURES, load_page, run_case,
 )
 
 SOURCE = "aws-bedrock"
 URL = "https://pricing.us-east-1.amazonaws.com/offers/v1.0/aws/AmazonBedrock/current/index.json"
 LLAMA_1B = "meta.llama3-2-1b-instruct-v1:0"
-
-
-@pytest.mark.parametrize(("case_dir", "exp"), observation_params(SOURCE))
-def test_observation(case_dir, exp):
-    check_observation(case_dir, exp)
-
-
-@pytest.mark.parametrize("case_dir", case_params(SOURCE))
-def test_no_unexpected_observations(case_dir):
-    check_no_extra_observations(case_dir)
-
-
-@pytest.mark.parametrize("case_dir", case_params(SOURCE))
-def test_problems(case_dir):
-    check_problems(case_dir)
-
-
-@pytest.mark.parametrize("case_dir", case_params(SOURCE))
-def test_items(case_dir):
-    check_items(case_dir)
 
 
 # --- the cases, spelled out ----------------------------------------------------------------------

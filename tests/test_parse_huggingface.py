@@ -1,70 +1,12 @@
 """Golden fixture tests of the huggingface parser (tests/fixtures/parse/huggingface/, see tests/parse_helpers.py)."""
 from __future__ import annotations
 
-import pytest
 
 from tests.parse_helpers import (
-    FIXTURES, case_dirs, case_params, check_items, check_problems, expected, load_page, obs_key, run_case,
+    FIXTURES, run_case,
 )
 
 SOURCE = "huggingface"
-
-
-# The shared helpers key an observation without its benchmark_id; cards also yield benchmark
-# observations (one per benchmark), so these checks add benchmark_id to the key.
-def bkey(o) -> tuple[str, ...]:
-    d = o if isinstance(o, dict) else o.model_dump()
-    return (*obs_key(d), d.get("benchmark_id") or "")
-
-
-def bkey_id(key: tuple[str, ...]) -> str:
-    entity, model_id, provider_id, pmid, variant, field, bench = key
-    where = f"[{provider_id}|{pmid}|{variant}]" if entity == "offer" else f"[{bench}]" if bench else ""
-    return f"{entity}:{model_id}{where}.{field}"
-
-
-def bobservation_params(source_id: str) -> list:
-    return [pytest.param(d, e, id=f"{d.name}/{bkey_id(bkey(e))}")
-            for d in case_dirs(source_id) for e in expected(d)["observations"]]
-
-
-def bcheck_observation(case_dir, exp) -> None:
-    key = bkey(exp)
-    found = [o for o in run_case(case_dir).observations if bkey(o) == key]
-    assert len(found) == 1, f"{len(found)} observations {bkey_id(key)} (problems: {[str(p) for p in run_case(case_dir).problems]})"
-    obs = found[0]
-    assert (obs.status, obs.value) == (exp.get("status", "known"), exp.get("value")), bkey_id(key)
-    if "raw" in exp:
-        assert obs.raw == exp["raw"], bkey_id(key)
-    page = load_page(case_dir)
-    assert (obs.source_id, obs.url) == (page.source_id, page.url)
-
-
-def bcheck_no_extra_observations(case_dir) -> None:
-    want = {bkey(e) for e in expected(case_dir)["observations"]}
-    got = [bkey(o) for o in run_case(case_dir).observations]
-    assert not sorted(bkey_id(k) for k in got if k not in want), "unexpected observations"
-    assert len(got) == len(set(got)), f"duplicate observations: {sorted({bkey_id(k) for k in got if got.count(k) > 1})}"
-
-
-@pytest.mark.parametrize(("case_dir", "exp"), bobservation_params(SOURCE))
-def test_observation(case_dir, exp):
-    bcheck_observation(case_dir, exp)
-
-
-@pytest.mark.parametrize("case_dir", case_params(SOURCE))
-def test_no_unexpected_observations(case_dir):
-    bcheck_no_extra_observations(case_dir)
-
-
-@pytest.mark.parametrize("case_dir", case_params(SOURCE))
-def test_problems(case_dir):
-    check_problems(case_dir)
-
-
-@pytest.mark.parametrize("case_dir", case_params(SOURCE))
-def test_items(case_dir):
-    check_items(case_dir)
 
 
 # --- the failure cases and card quirks, spelled out ------------------------------------------------

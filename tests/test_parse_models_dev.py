@@ -17,32 +17,11 @@ from pipeline.models import ParseResult, RawPage
 from pipeline.parse import parse_page
 from pipeline.raw import RawArchive, verify
 from tests.parse_helpers import (
-    FIXTURES, case_params, check_items, check_no_extra_observations, check_observation, check_problems,
-    load_page, observation_params, run_case,
+    FIXTURES, load_page, run_case,
 )
 
 SOURCE = "models-dev"
 URL = "https://models.dev/api.json"
-
-
-@pytest.mark.parametrize(("case_dir", "exp"), observation_params(SOURCE))
-def test_observation(case_dir, exp):
-    check_observation(case_dir, exp)
-
-
-@pytest.mark.parametrize("case_dir", case_params(SOURCE))
-def test_no_unexpected_observations(case_dir):
-    check_no_extra_observations(case_dir)
-
-
-@pytest.mark.parametrize("case_dir", case_params(SOURCE))
-def test_problems(case_dir):
-    check_problems(case_dir)
-
-
-@pytest.mark.parametrize("case_dir", case_params(SOURCE))
-def test_items(case_dir):
-    check_items(case_dir)
 
 
 # --- the cases, spelled out ----------------------------------------------------------------------

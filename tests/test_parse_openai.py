@@ -12,31 +12,10 @@ from pipeline.models import Observation, ParseResult
 from pipeline.parse import parse_page
 from pipeline.raw import RawArchive, verify
 from tests.parse_helpers import (
-    FIXTURES, case_params, check_items, check_no_extra_observations, check_observation, check_problems,
-    load_page, observation_params, run_case,
+    FIXTURES, load_page, run_case,
 )
 
 SOURCE = "openai"
-
-
-@pytest.mark.parametrize(("case_dir", "exp"), observation_params(SOURCE))
-def test_observation(case_dir, exp):
-    check_observation(case_dir, exp)
-
-
-@pytest.mark.parametrize("case_dir", case_params(SOURCE))
-def test_no_unexpected_observations(case_dir):
-    check_no_extra_observations(case_dir)
-
-
-@pytest.mark.parametrize("case_dir", case_params(SOURCE))
-def test_problems(case_dir):
-    check_problems(case_dir)
-
-
-@pytest.mark.parametrize("case_dir", case_params(SOURCE))
-def test_items(case_dir):
-    check_items(case_dir)
 
 
 # --- the cases, spelled out ----------------------------------------------------------------------
@@ -122,9 +101,10 @@ def test_unreadable_status_is_a_problem_naming_field_and_text():
     assert {o.field for o in result.observations} >= {"context_window", "supports_structured_outputs"}
 
 
-def test_model_page_without_its_parts_is_unusable():
-    (problem,) = run_case(CASES / "model_layout_changed").problems
-    assert "page unusable" in problem.message and "no model title" in problem.message
+def test_a_script_only_shell_is_named_as_such_and_never_parsed():
+    (problem,) = run_case(CASES / "model_script_shell").problems
+    assert problem.severity == "error"
+    assert "page unusable" in problem.message and "needs JavaScript" in problem.message
 
 
 def test_unknown_url_path_is_unusable():

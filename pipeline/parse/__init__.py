@@ -50,12 +50,49 @@ def cut_off(page: RawPage) -> str | None:
     return None
 
 
+# What a bot wall or a script-only shell says instead of the page. Never data: such a body is
+# named for what it is and the source keeps what it said last time.
+_CHALLENGES: tuple[tuple[re.Pattern[bytes], str], ...] = (
+    (re.compile(rb"<title>\s*Just a moment\.\.\.\s*</title>|challenge-platform|cf_chl_|cf-chl-", re.I),
+     "a bot challenge (Cloudflare), not the page: a plain HTTP client is refused here"),
+    (re.compile(rb"Attention Required! \| Cloudflare|Enable JavaScript and cookies to continue", re.I),
+     "a bot challenge (Cloudflare), not the page: a plain HTTP client is refused here"),
+    (re.compile(rb"<title>\s*(?:Access Denied|Robot Check|Are you a robot\?)\s*</title>|captcha-delivery|px-captcha", re.I),
+     "a bot check (access denied / captcha), not the page"),
+)
+_SCRIPT_ONLY = re.compile(rb"<noscript>[^<]{0,200}(?:enable|need|requires?) JavaScript", re.I)
+_TAGS = re.compile(rb"<script\b.*?</script>|<style\b.*?</style>|<[^>]+>", re.I | re.S)
+
+
+def challenge(page: RawPage) -> str | None:
+    """Why a stored body is a bot challenge or a script-only shell instead of the page, else None.
+    Checked on HTML only (a JSON or markdown body is the data itself), on its first 64 KB."""
+    if any(k.lower() == "cf-mitigated" and v.lower() == "challenge" for k, v in page.headers.items()):
+        return _CHALLENGES[0][1]
+    body = page.body()
+    ctype = next((v for k, v in page.headers.items() if k.lower() == "content-type"), "")
+    if "html" not in ctype.lower() and not _HTML_START.match(body[:4096]):
+        return None
+    head = body[:65536]
+    for pattern, why in _CHALLENGES:
+        if pattern.search(head):
+            return why
+    # A script-only shell: "enable JavaScript" and next to no text. Server-rendered pages carry
+    # the same <noscript> line beside their content, so the text decides.
+    if _SCRIPT_ONLY.search(head) and b"<table" not in body.lower() and len(_TAGS.sub(b" ", body).split()) < 150:
+        return "a page that needs JavaScript to show its content: the body holds no data"
+    return None
+
+
 def parse_page(page: RawPage, source: SourceConfig) -> ParseResult:
     """Parse one stored page; HTTP errors and broken pages become Problems, never exceptions."""
     def failed(message: str, severity: str = "error") -> ParseResult:
         return ParseResult(failed_pages=[page.url], problems=[Problem(
             source_id=source.id, url=page.url, message=message, severity=severity)])  # type: ignore[arg-type]
 
+    wall = challenge(page) if page.status in (200, 403, 429, 503) else None
+    if wall:
+        return failed(f"page unusable: {wall}")
     if page.status in (401, 403):
         # An access-restricted page (a gated model repo's files) is expected, not a broken source.
         return failed(f"HTTP {page.status}: access restricted, not read", "skip")

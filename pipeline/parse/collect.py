@@ -1,73 +1,211 @@
-"""What the HTML/markdown page parsers of first-party pages share: a collector of one page's
-observations and problems (a value that cannot be read becomes a Problem naming the field and
-the text, never an exception), and the converters from page text to canonical values."""
+"""What every parser shares: the collector of one page's observations and problems (a value that
+cannot be read becomes a Problem naming the field and the text, never an exception), exact JSON
+loading, and the converters from what a source writes to the canonical text of a field.
+
+A parser's own quirks (its column names, its units, its ids) stay in its module; anything two
+parsers would write alike belongs here."""
 from __future__ import annotations
 
-from typing import Any, Callable
+import json
+from decimal import Decimal
+from typing import Any, Callable, Literal
 
 from pydantic import ValidationError
 
 from pipeline import normalize
 from pipeline.config import SourceConfig
 from pipeline.fields import Entity
-from pipeline.models import Observation, ParseResult, Problem, RawPage
+from pipeline.models import Observation, PageLayoutError, ParseResult, Problem, RawPage
+
+Severity = Literal["error", "skip"]  # error: bad input (the source turns partial); skip: deliberately ignored
+Offer = tuple[str, str | None, str]  # provider_id, provider_model_id, variant
+Convert = Callable[[Any], "str | None"]  # raw -> canonical text; None states "unknown"; raises when unreadable
+_READ_ERRORS = (ValueError, TypeError, ArithmeticError, ValidationError)
+
+
+class Number(Decimal):
+    """A JSON number read exactly, remembering how the file wrote it (kept as Observation.raw)."""
+
+    text: str
+
+    def __new__(cls, text: str) -> Number:
+        obj = super().__new__(cls, text)
+        obj.text = text
+        return obj
+
+
+def load_json(page: RawPage, what: str) -> Any:
+    """The page's JSON with every number exact (floats as ``Number``); a page that is not UTF-8 JSON
+    is a layout problem naming ``what`` ("price file", "catalog")."""
+    try:
+        return json.loads(page.body().decode("utf-8"), parse_float=Number)
+    except UnicodeDecodeError as e:
+        raise PageLayoutError(f"{what} is not UTF-8 text ({e})") from None
+    except json.JSONDecodeError as e:
+        raise PageLayoutError(f"{what} is not valid JSON ({e})") from None
+
+
+def load_text(page: RawPage, what: str = "page") -> str:
+    try:
+        return page.body().decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise PageLayoutError(f"{what} is not UTF-8 text ({e})") from None
+
+
+def raw_text(raw: Any) -> str | None:
+    """How the source wrote a value, as text (Observation.raw)."""
+    if raw is None:
+        return None
+    if isinstance(raw, Number):
+        return raw.text
+    if isinstance(raw, bool):
+        return "true" if raw else "false"
+    if isinstance(raw, (list, dict)):
+        return json.dumps(raw, default=str, sort_keys=isinstance(raw, dict))
+    return str(raw)
+
+
+def error_text(e: Exception) -> str:
+    return "; ".join(x["msg"] for x in e.errors()) if isinstance(e, ValidationError) else str(e)
 
 
 class PageOut:
+    """The observations and problems of one page."""
+
     def __init__(self, page: RawPage, source: SourceConfig) -> None:
         self.page = page
         self.source = source
         self.result = ParseResult()
 
-    def problem(self, message: str, field: str | None = None, severity: str = "error",
-                key: tuple[Entity, str, str | None, str] | None = None) -> None:
+    def problem(self, message: str, field: str | None = None, severity: Severity = "error",
+                key: tuple[Entity | None, str | None, str | None, str | None] | None = None) -> None:
+        """A problem of this page; ``key`` (entity, model, provider, variant) names the item it is about."""
         entity, model_id, provider_id, variant = key or (None, None, None, None)
         self.result.problems.append(Problem(
-            source_id=self.source.id, url=self.page.url, field=field, message=message,
-            severity=severity,  # type: ignore[arg-type]
+            source_id=self.source.id, url=self.page.url, field=field, message=message, severity=severity,
             entity=entity, model_id=model_id, provider_id=provider_id, variant=variant,
         ))
 
-    def add(self, entity: Entity, model_id: str, field: str, raw: str | None, convert: Callable[[Any], str], *,
-            who: str, offer: tuple[str, str, str] | None = None) -> bool:
+    def skip(self, message: str, field: str | None = None) -> None:
+        self.problem(message, field, "skip")
+
+    def add(self, entity: Entity, model_id: str, field: str, raw: Any, convert: Convert, *, who: str,
+            offer: Offer | None = None, benchmark_id: str | None = None, shown: str | None = None) -> bool:
+        """One observation of ``field``. JSON null or an unknown marker ("-", "N/A", blank) states
+        "unknown" (never zero); so does ``convert`` returning None. A value ``convert`` cannot read
+        becomes an error naming ``who``, the field and the text. ``shown`` overrides the raw text
+        kept (when the source's value is not a scalar)."""
         provider_id, provider_model_id, variant = offer or (None, None, "")
+        text = shown if shown is not None else raw_text(raw)
         try:
-            if raw is not None and normalize.is_unknown(raw):
-                obs = Observation(source_id=self.source.id, url=self.page.url, entity=entity, model_id=model_id,
-                                  provider_id=provider_id, provider_model_id=provider_model_id, variant=variant,
-                                  field=field, raw=raw, status="unknown")
-            else:
-                obs = Observation(source_id=self.source.id, url=self.page.url, entity=entity, model_id=model_id,
-                                  provider_id=provider_id, provider_model_id=provider_model_id, variant=variant,
-                                  field=field, raw=raw, value=convert(raw))
-        except (ValueError, TypeError, ValidationError) as e:
-            msg = "; ".join(x["msg"] for x in e.errors()) if isinstance(e, ValidationError) else str(e)
-            self.problem(f"{who}: cannot read {field} from {raw!r}: {msg}",
+            unknown = not isinstance(convert, const) and (
+                raw is None or (isinstance(raw, str) and normalize.is_unknown(raw)))
+            value = None if unknown else convert(raw)
+            obs = Observation(
+                source_id=self.source.id, url=self.page.url, entity=entity, model_id=model_id,
+                provider_id=provider_id, provider_model_id=provider_model_id, variant=variant,
+                benchmark_id=benchmark_id, field=field, raw=text, value=value,
+                status="known" if value is not None else "unknown",
+            )
+        except _READ_ERRORS as e:
+            self.problem(f"{who}: cannot read {field} from {text!r}: {error_text(e)}",
                          field=field, key=(entity, model_id, provider_id, variant))
             return False
         self.result.observations.append(obs)
         return True
 
-
-# --- converters: page text -> the canonical text of a field -------------------------------------
-
-def price(raw: str) -> str:
-    return normalize.decimal_text(normalize.parse_price_text(raw))
+    def offer(self, model_id: str, offer: Offer, field: str, raw: Any, convert: Convert, *, who: str,
+              shown: str | None = None) -> bool:
+        return self.add("offer", model_id, field, raw, convert, who=who, offer=offer, shown=shown)
 
 
-def tokens(raw: str) -> str:
+# --- converters: what a source writes -> the canonical text of a field ---------------------------
+# Page text ("$1.25", "128K", "2024-09") and JSON values (exact numbers, true/false) alike.
+
+def price(raw: Any) -> str:
+    """A price per 1M tokens written as text or an exact number: "$1.25", "1.25", Number("1.25")."""
+    if isinstance(raw, (bool, float)):
+        raise ValueError("expected an exact number")  # never via float arithmetic
+    if isinstance(raw, str):
+        return normalize.decimal_text(normalize.parse_price_text(raw))
+    return normalize.decimal_text(normalize.price_per_mtok(raw, "mtok"))
+
+
+def price_per_token(raw: Any) -> str:
+    """A USD price per single token (LiteLLM, OpenRouter) -> per 1M tokens, exactly."""
+    if isinstance(raw, (bool, float)):
+        raise ValueError("expected an exact number")
+    return normalize.decimal_text(normalize.price_per_mtok(raw, "token"))
+
+
+def cents_per_token(raw: Any) -> str:
+    """US cents per single token (DeepInfra) -> USD per 1M tokens: the decimal point moved, no rounding."""
+    if isinstance(raw, (bool, float)) or not isinstance(raw, (int, str, Decimal)):
+        raise ValueError("expected a number of cents per token")
+    try:
+        cents = Decimal(raw.strip() if isinstance(raw, str) else raw)
+    except ArithmeticError:
+        raise ValueError("not a number") from None
+    if not cents.is_finite():
+        raise ValueError("not a finite number")
+    sign, digits, exp = cents.as_tuple()
+    assert isinstance(exp, int)
+    return normalize.decimal_text(normalize.price_per_mtok(Decimal((sign, digits, exp - 2)), "token"))
+
+
+def tokens(raw: Any) -> str:
+    """A token count: "128K", "131,072", 65536 (a JSON fraction is refused)."""
+    if isinstance(raw, (bool, float)) or (isinstance(raw, Decimal) and raw != raw.to_integral_value()):
+        raise ValueError("expected a whole number of tokens")
+    return str(normalize.parse_tokens(raw if not isinstance(raw, Decimal) else int(raw)))
+
+
+def whole_tokens(raw: Any) -> str:
+    """A token count that must be a JSON integer (catalogs that write numbers, never text)."""
+    if not isinstance(raw, int) or isinstance(raw, bool):
+        raise ValueError("expected a whole number of tokens")
     return str(normalize.parse_tokens(raw))
 
 
-def partial_date(raw: str) -> str:
+def flag(raw: Any) -> str:
+    """JSON true/false."""
+    if not isinstance(raw, bool):
+        raise ValueError("expected JSON true or false")
+    return "true" if raw else "false"
+
+
+def yes_no(raw: Any) -> str:
+    """A page's "Yes"/"No" cell."""
+    key = str(raw).strip().lower()
+    if key not in ("yes", "no"):
+        raise ValueError(f"expected Yes or No, got {raw!r}")
+    return "true" if key == "yes" else "false"
+
+
+def date(raw: Any) -> str:
+    if not isinstance(raw, str):
+        raise ValueError("expected a date text")
+    return normalize.parse_date(raw).isoformat()
+
+
+def partial_date(raw: Any) -> str:
+    if not isinstance(raw, str):
+        raise ValueError("expected a date text")
     return normalize.parse_partial_date(raw)
 
 
-def text(raw: str) -> str:
-    if not raw or not raw.strip():
-        raise ValueError("empty text")
+def text(raw: Any) -> str:
+    if not isinstance(raw, str) or not raw.strip():
+        raise ValueError("expected non-empty text")
     return raw.strip()
 
 
-def const(value: str) -> Callable[[Any], str]:
-    return lambda _raw: value
+class const:
+    """A converter that states ``value`` whatever the source wrote, even nothing (a row that means
+    "free": "0"; a closed model's license, which its page implies without a cell)."""
+
+    def __init__(self, value: str) -> None:
+        self.value = value
+
+    def __call__(self, _raw: Any) -> str:
+        return self.value

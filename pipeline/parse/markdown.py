@@ -1,0 +1,105 @@
+"""Reading the markdown form of a docs page (Anthropic's and Cloudflare's ``.md`` pages, Gemini's
+``pricing.md.txt``, OpenAI's docs markdown, model cards): its headings, its pipe tables and the
+prose above each table. What the cells mean is each parser's business."""
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass, field
+
+_HEADING = re.compile(r"^(?P<marks>#{1,6})\s+(?P<text>.*?)\s*#*\s*$")
+_DELIMITER = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
+
+
+def clean(cell: str) -> str:
+    """A markdown cell or heading as plain text: no links, emphasis, code marks, footnote marks,
+    tags or escapes. An escaped comparison (``\\<= 200k``) is a comparison, never a tag."""
+    text = cell.replace("\\<", "&lt;").replace("\\>", "&gt;")
+    text = re.sub(r"<sup>.*?</sup>", "", text)
+    text = re.sub(r"<br\s*/?>|<hr\s*/?>", " ", text)
+    # A tag starts with a letter or "/" right after "<": "<= 200k" and "< 1s" stay text.
+    text = re.sub(r"</?[A-Za-z][^<>]*>", "", text)
+    text = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", text)  # [text](url) -> text
+    text = re.sub(r"\\([\\`*_{}\[\]()#+\-.!<>|$~])", r"\1", text)
+    text = html.unescape(text).replace("**", "").replace("`", "").replace("\u00a0", " ").replace("\u200b", "")
+    return " ".join(text.split())
+
+
+def split_row(line: str) -> list[str]:
+    """The raw cells of a pipe-table line (an escaped ``\\|`` stays inside its cell)."""
+    body = line.strip()
+    body = body[1:] if body.startswith("|") else body
+    body = body[:-1] if body.endswith("|") and not body.endswith("\\|") else body
+    return [c.strip() for c in re.split(r"(?<!\\)\|", body)]
+
+
+@dataclass
+class Table:
+    line: int  # 1-based line of the header row (for messages)
+    headings: list[str]  # the cleaned headings above it, outermost first ("Gemini 2.5 Pro", "Standard")
+    before: list[str]  # the non-blank lines between the last heading or table and this table
+    header: list[str]  # raw header cells
+    rows: list[list[str]] = field(default_factory=list)  # raw cells
+
+    @property
+    def heading(self) -> str:
+        return self.headings[-1] if self.headings else ""
+
+    @property
+    def keys(self) -> list[str]:
+        """The header cells cleaned and lower-cased (for finding columns)."""
+        return [clean(h).lower() for h in self.header]
+
+    def cleaned(self) -> list[list[str]]:
+        return [[clean(c) for c in row] for row in self.rows]
+
+
+def tables(text: str) -> list[Table]:
+    """Every pipe table of a markdown text, with its heading path and the prose just above it.
+    Fenced code blocks are not read (a table shown as an example is not data)."""
+    found: list[Table] = []
+    levels: dict[int, str] = {}
+    before: list[str] = []
+    lines = text.splitlines()
+    fenced = False
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        if line.lstrip().startswith(("```", "~~~")):
+            fenced = not fenced
+            i += 1
+            continue
+        if fenced:
+            i += 1
+            continue
+        h = _HEADING.match(line)
+        if h:
+            level = len(h.group("marks"))
+            levels = {k: v for k, v in levels.items() if k < level}
+            levels[level] = clean(h.group("text"))
+            before = []
+        elif "|" in line and i + 1 < len(lines) and _DELIMITER.match(lines[i + 1]) and "-" in lines[i + 1]:
+            table = Table(i + 1, [levels[k] for k in sorted(levels)], before, split_row(line))
+            i += 2
+            while i < len(lines) and lines[i].strip() and "|" in lines[i] and not _HEADING.match(lines[i]):
+                table.rows.append(split_row(lines[i]))
+                i += 1
+            found.append(table)
+            before = []
+            continue
+        elif line.strip():
+            before.append(line.strip())
+        i += 1
+    return found
+
+
+def headings(text: str) -> list[tuple[int, str]]:
+    """Every heading outside code blocks: (level, cleaned text)."""
+    out: list[tuple[int, str]] = []
+    fenced = False
+    for line in text.splitlines():
+        if line.lstrip().startswith(("```", "~~~")):
+            fenced = not fenced
+        elif not fenced and (h := _HEADING.match(line)):
+            out.append((len(h.group("marks")), clean(h.group("text"))))
+    return out
