@@ -190,7 +190,8 @@ CREATE OR REPLACE TEMP MACRO pct2(a, b) AS
 OFFERS_SQL = """
 CREATE OR REPLACE TEMP TABLE cmp_offers AS
 SELECT model_id, provider_id, coalesce(provider_name, provider_id) AS provider_name, variant,
-       input_usd_per_mtok AS price_in, output_usd_per_mtok AS price_out
+       input_usd_per_mtok AS price_in, output_usd_per_mtok AS price_out,
+       cached_input_usd_per_mtok AS price_cached, provider_model_id
 FROM offers_asof($as_of)
 """
 
@@ -213,16 +214,22 @@ def _cheapest(value: str, name: str, source: str) -> str:
     GROUP BY model_id"""
 
 
+# Every route (offer) as of the date with its kind: NULL for a standard on-demand route. A route
+# priced $0 for input and output (the known ones, at least one known) is a free tier unless the
+# model itself is free ($free_models). `routes()` reads it (a model's prices per provider).
+ROUTES_SQL = """
+CREATE OR REPLACE TEMP TABLE cmp_routes AS
+SELECT o.*, coalesce(k.kind, CASE WHEN (o.price_in IS NOT NULL OR o.price_out IS NOT NULL)
+                                       AND coalesce(o.price_in, 0) = 0 AND coalesce(o.price_out, 0) = 0
+                                       AND NOT list_contains($free_models::VARCHAR[], o.model_id)
+                                  THEN 'free' END) AS kind
+FROM cmp_offers o LEFT JOIN cmp_variant_kinds k USING (provider_id, variant)
+"""
+
 SIDES_SQL = f"""
 CREATE OR REPLACE TEMP TABLE sides AS
 WITH routes AS (
-    -- kind NULL: a standard on-demand route. A route priced $0 for input and output (the known
-    -- ones, at least one known) is a free tier unless the model itself is free ($free_models).
-    SELECT o.*, coalesce(k.kind, CASE WHEN (o.price_in IS NOT NULL OR o.price_out IS NOT NULL)
-                                           AND coalesce(o.price_in, 0) = 0 AND coalesce(o.price_out, 0) = 0
-                                           AND NOT list_contains($free_models::VARCHAR[], o.model_id)
-                                      THEN 'free' END) AS kind
-    FROM cmp_offers o LEFT JOIN cmp_variant_kinds k USING (provider_id, variant)
+    SELECT * FROM cmp_routes
 ), standard AS (
     SELECT * FROM routes WHERE kind IS NULL
 ), offered AS (
@@ -338,10 +345,11 @@ def prepare(con: duckdb.DuckDBPyConnection, as_of: date, config: ComparisonConfi
     kinded = [(p, v, k) for p, v in routes if (k := config.route_kind(v, p)) is not None]
     con.execute(VARIANT_KINDS_SQL, {"providers": [p for p, _, _ in kinded], "variants": [v for _, v, _ in kinded],
                                     "kinds": [k for _, _, k in kinded]})
+    con.execute(ROUTES_SQL, {"free_models": config.free_models})
     b70 = config.blends["70_30"].normalized()
     b31 = config.blends["3_1"].normalized()
     con.execute(SIDES_SQL, {
-        "as_of": as_of.isoformat(), "free_models": config.free_models, "kind_order": config.kind_order(),
+        "as_of": as_of.isoformat(), "kind_order": config.kind_order(),
         "b70_in": b70[0], "b70_out": b70[1], "b31_in": b31[0], "b31_out": b31[1],
         "traffic_in": config.traffic_profile.input_mtok, "traffic_out": config.traffic_profile.output_mtok,
     })

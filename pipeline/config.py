@@ -8,6 +8,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pipeline.errors import LedgerError
+from pipeline.suggest import did_you_mean
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_SOURCES_FILE = REPO_ROOT / "sources.yaml"
@@ -96,8 +97,8 @@ class SourcesFile(BaseModel):
         for s in self.sources:
             if s.id == source_id:
                 return s
-        known = ", ".join(s.id for s in self.sources)
-        raise ConfigError(f"unknown source {source_id!r} (configured: {known})")
+        known = [s.id for s in self.sources]
+        raise ConfigError(f"unknown source {source_id!r}{did_you_mean(source_id, known)} (configured: {', '.join(known)})")
 
     def provider_name(self, provider_id: str) -> str:
         for s in self.sources:

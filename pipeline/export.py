@@ -455,3 +455,40 @@ def export(
             }) + "\n")
     return ExportResult(folder, latest, as_of, counts, version=manifest.version, dated=dated, reused=reused,
                         pruned=tuple(pruned), stale_removed=tuple(stale))
+
+
+def export_into(con: duckdb.DuckDBPyConnection, folder: Path, as_of: date | None = None,
+                config: ComparisonConfig | None = None) -> ExportResult:
+    """Write one export's files straight into ``folder`` (`llm-ledger export --out`): manifest.json,
+    the parquet and JSON files, models/, comparisons/, schema/; no versions/, no links, no log.
+
+    ``folder`` is missing, empty, or an earlier export (a folder with a manifest.json), which is
+    replaced whole: the new export is written beside it and renamed in its place, so the folder
+    is never half written. Anything else in the way is an error, never overwritten."""
+    as_of = as_of or newest_crawl_date(con)
+    if as_of is None:
+        raise ExportError("the warehouse holds no crawl yet: nothing to export (run `llm-ledger run` first)")
+    folder = Path(folder).absolute()
+    if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
+        raise ExportError(f"{folder} is not a folder: --out names the folder that receives the files")
+    if folder.exists() and any(folder.iterdir()) and not (folder / "manifest.json").is_file():
+        raise ExportError(f"{folder} is neither empty nor an earlier export (no manifest.json): "
+                          "choose a new or empty folder for --out")
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    tmp = folder.parent / f"{TMP_PREFIX}{folder.name}-{uuid.uuid4().hex[:12]}"
+    tmp.mkdir()
+    try:
+        manifest, counts = _write_folder(con, tmp, as_of, config or load_comparison_config())
+        _fsync_tree(tmp)
+        if folder.exists():
+            trash = folder.parent / f"{TMP_PREFIX}trash-{uuid.uuid4().hex[:12]}"
+            folder.rename(trash)
+            tmp.rename(folder)
+            shutil.rmtree(trash, ignore_errors=True)
+        else:
+            tmp.rename(folder)
+        _fsync(folder.parent)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+    return ExportResult(folder, None, as_of, counts, version=manifest.version)

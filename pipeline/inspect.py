@@ -2,15 +2,20 @@
 identity review list. Plain functions returning rows; the CLI renders them."""
 from __future__ import annotations
 
-import difflib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 import duckdb
 
+from pipeline import compare as comparisons
+from pipeline.compare import ComparisonConfig
+from pipeline.errors import LedgerError
 from pipeline.identity import creator_name
+from pipeline.records import ComparisonRecord
+from pipeline.suggest import similarity
 
 CHANGES_SQL = """
 SELECT changed_at::DATE AS day, change, model_id, provider_id, provider_model_id, variant,
@@ -22,7 +27,7 @@ FROM changes WHERE changed_at >= CAST(? AS DATE)
 CONFLICTS_SQL = """
 SELECT severity, entity, model_id, provider_id, provider_model_id, variant, benchmark_id, field,
        chosen_value, chosen_source, rule, claims
-FROM conflicts WHERE (? IS NULL OR severity = ?)
+FROM conflicts WHERE (? IS NULL OR list_contains(?::VARCHAR[], severity))
 ORDER BY CASE severity WHEN 'held' THEN 0 WHEN 'major' THEN 1 ELSE 2 END, model_id, field
 """
 
@@ -60,6 +65,39 @@ ORDER BY model_id
 """
 
 
+# One row per model as of a date, with its cheapest tracked route (the comparison's rules:
+# standard prices of reviewed providers) from the temp table `sides` compare.prepare built.
+MODELS_SQL = """
+SELECT m.model_id, m.name, m.creator, m.context_window, m.max_output_tokens,
+       s.cheapest_input AS cheapest_input_usd_per_mtok, coalesce(s.cheapest_input_providers, []) AS cheapest_input_providers,
+       s.cheapest_output AS cheapest_output_usd_per_mtok,
+       coalesce(s.cheapest_output_providers, []) AS cheapest_output_providers,
+       coalesce(s.providers_count, 0) AS providers_count
+FROM models_asof(?) m LEFT JOIN sides s USING (model_id)
+WHERE ? IS NULL OR contains(lower(m.model_id || ' ' || coalesce(m.name, '') || ' ' || coalesce(m.creator, '')), lower(?))
+ORDER BY m.model_id
+"""
+
+# A model's routes (its prices per provider) from the temp table cmp_routes of compare.prepare:
+# standard routes first, cheapest first; `kind` names a route that is never the cheapest tracked one.
+ROUTES_SQL = """
+SELECT provider_id, provider_name, provider_model_id, variant, coalesce(kind, 'standard') AS kind,
+       price_in AS input_usd_per_mtok, price_out AS output_usd_per_mtok, price_cached AS cached_input_usd_per_mtok
+FROM cmp_routes WHERE model_id = ?
+ORDER BY cmp_routes.kind IS NOT NULL, cmp_routes.kind, price_in NULLS LAST, price_out NULLS LAST, provider_name, variant
+"""
+
+
+SOURCE_STATUS_SQL = """
+SELECT source_id, crawl_id, started_at::DATE AS crawled, health, pages, items, observations, errors, skipped, reason
+FROM source_status
+"""
+
+
+class AsOfError(LedgerError, ValueError):
+    """An as-of date the warehouse cannot answer: before its first crawl."""
+
+
 def rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> list[dict[str, Any]]:
     cur = con.execute(sql, params)
     cols = [d[0] for d in cur.description]
@@ -70,8 +108,13 @@ def changes(con: duckdb.DuckDBPyConnection, since: date) -> list[dict[str, Any]]
     return rows(con, CHANGES_SQL, [since.isoformat()])
 
 
-def conflicts(con: duckdb.DuckDBPyConnection, severity: str | None = None) -> list[dict[str, Any]]:
-    out = rows(con, CONFLICTS_SQL, [severity, severity])
+SEVERITIES = ("held", "major", "minor")
+
+
+def conflicts(con: duckdb.DuckDBPyConnection, severity: str | Sequence[str] | None = None) -> list[dict[str, Any]]:
+    """Conflicts of the newest crawl, of one severity or a list of them (None: every one)."""
+    wanted = [severity] if isinstance(severity, str) else list(severity) if severity else None
+    out = rows(con, CONFLICTS_SQL, [wanted, wanted])
     for r in out:
         r["claims"] = json.loads(r["claims"]) if isinstance(r["claims"], str) else r["claims"]
     return out
@@ -115,7 +158,53 @@ def unmatched(con: duckdb.DuckDBPyConnection, limit: int = 3) -> list[Unmatched]
         if (r["listings"] > 1 or r["creator_listed"]) and creator_name(r["model_id"]) is not None:
             continue
         others = [m for m in known if m != r["model_id"]]
-        scored = sorted(((m, difflib.SequenceMatcher(None, r["model_id"], m).ratio()) for m in others),
+        scored = sorted(((m, similarity(r["model_id"], m)) for m in others),
                         key=lambda x: (-x[1], x[0]))[:limit]
         out.append(Unmatched(r["model_id"], r["source_id"], [(m, round(s, 3)) for m, s in scored]))
     return out
+
+
+def first_crawl_date(con: duckdb.DuckDBPyConnection) -> date | None:
+    row = con.execute("SELECT min(started_at)::DATE FROM crawls").fetchone()
+    return row[0] if row else None
+
+
+def check_as_of(con: duckdb.DuckDBPyConnection, as_of: date | None) -> None:
+    """An as-of date before the first crawl is a mistake, not an empty answer."""
+    first = first_crawl_date(con)
+    if as_of is not None and first is not None and as_of < first:
+        raise AsOfError(f"as of {as_of} is before the first crawl ({first}): the warehouse knows nothing then")
+
+
+def first_seen(con: duckdb.DuckDBPyConnection, model_id: str) -> date | None:
+    """The day a model's first version opened (None: the warehouse never held it)."""
+    row = con.execute("SELECT min(valid_from)::DATE FROM model_versions WHERE model_id = ?", [model_id]).fetchone()
+    return row[0] if row else None
+
+
+def with_provenance(row: dict[str, Any]) -> dict[str, Any]:
+    """A row with its provenance (JSON text in the views) as a dict."""
+    prov = row.get("provenance")
+    return {**row, "provenance": json.loads(prov) if isinstance(prov, str) else prov or {}}
+
+
+def model_ids(con: duckdb.DuckDBPyConnection, as_of: date | None = None) -> list[str]:
+    """Every model id as of a date (None: every model the warehouse ever held)."""
+    if as_of is None:
+        return [r[0] for r in con.execute("SELECT DISTINCT model_id FROM model_versions ORDER BY 1").fetchall()]
+    return [r[0] for r in con.execute("SELECT model_id FROM models_asof(?) ORDER BY 1", [as_of.isoformat()]).fetchall()]
+
+
+def models(con: duckdb.DuckDBPyConnection, as_of: date, search: str | None = None,
+           config: ComparisonConfig | None = None) -> list[dict[str, Any]]:
+    """Models as of a date (``search``: a piece of the id, name or creator, any case) with their
+    cheapest tracked input and output prices (ties listed) and how many providers sell them."""
+    comparisons.prepare(con, as_of, config or comparisons.load_comparison_config())
+    return rows(con, MODELS_SQL, [as_of.isoformat(), search, search])
+
+
+def comparison(con: duckdb.DuckDBPyConnection, a: str, b: str, as_of: date, config: ComparisonConfig | None = None
+               ) -> tuple[ComparisonRecord | None, dict[str, list[dict[str, Any]]]]:
+    """The comparison record of a pair and each side's routes (prices per provider, with their kind)."""
+    record = comparisons.compare(con, a, b, as_of, config)  # builds cmp_routes
+    return record, {m: rows(con, ROUTES_SQL, [m]) for m in (a, b)}

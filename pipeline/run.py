@@ -15,7 +15,8 @@ from typing import Any, Callable, TypeVar
 
 from pipeline.curated import preload
 from pipeline.config import RECORDED_DIR, SourceConfig, SourcesFile, load_sources, select_sources
-from pipeline.export import ExportResult, export, newest_crawl_date
+from pipeline.export import ExportResult, export, export_into, newest_crawl_date
+from pipeline.inspect import check_as_of
 from pipeline.process import CrawlReport, ProgressFn, process_pending
 from pipeline.raw import CrawlInfo, FetchInfo, RawArchive
 from warehouse.connection import connect
@@ -215,11 +216,17 @@ def rebuild_warehouse(data_dir: Path, registry: SourcesFile | None = None, progr
 
 @storage_guard
 def export_only(data_dir: Path, as_of: date | None = None, out: Path | None = None) -> ExportResult:
+    """Export the state as of a date (default: the newest crawl's). Without ``out``: a version of
+    DATA_DIR/exports (``latest`` moves only for the newest crawl's date). With ``out``: the files
+    themselves, straight into that folder (export.export_into). A date before the first crawl is
+    an error, not an empty export."""
     paths = Paths(Path(data_dir))
     con = connect(paths.warehouse, read_only=True)
     try:
+        check_as_of(con, as_of)
+        if out is not None:
+            return export_into(con, out, as_of)
         newest = newest_crawl_date(con)
-        return export(con, out or paths.exports, new_run_id(), as_of=as_of,
-                      update_latest=out is None and (as_of is None or as_of == newest))
+        return export(con, paths.exports, new_run_id(), as_of=as_of, update_latest=as_of is None or as_of == newest)
     finally:
         con.close()

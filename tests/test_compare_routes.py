@@ -266,9 +266,9 @@ def run_cli(data: Path, monkeypatch: pytest.MonkeyPatch):
 
 def test_compare_renders_pct_with_ratio_and_ties(run_cli):
     out = run_cli("compare", LLAMA, O3)
-    assert "Llama 3.2 1B Instruct is 3974.07% cheaper on input (40.7x); monthly gap $1,908.15" in out
+    assert "Llama 3.2 1B Instruct is 3974.07% cheaper on input (40.7× cheaper); monthly gap $1,908.15" in out
     assert "at Azure OpenAI, OpenAI API, OpenRouter (tied)" in out
-    assert "batch: 0.55 / 2.2 at OpenAI API [batch]" in out
+    assert "batch: $0.55 / $2.2 at OpenAI API [batch]" in out
     assert "None" not in out
 
 

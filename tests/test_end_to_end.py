@@ -180,7 +180,7 @@ def test_sources_command_lists_status(ran):
 def test_show_lists_fields_provenance_and_other_values(ran):
     data, _ = ran
     out = cli("show", LLAMA_1B, "--as-of", "2026-06-04", data_dir=data).stdout
-    assert "131072" in out and "huggingface" in out
+    assert "131,072" in out and "huggingface" in out
     assert "knowledge_cutoff" in out and "2023-12-31 (openrouter" in out  # the other value seen
     assert "Cloudflare Workers AI" in out and "0.027" in out
     missing = cli("show", "meta/no-such-model", data_dir=data, check=False)
