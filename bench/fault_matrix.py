@@ -7,7 +7,7 @@ is never edited (the configuration case runs a temporary copy of it).
 
 Families (bench/faults/):
   kill         SIGKILL of the whole process tree at seeded moments of `run`, `rebuild`, `run --live`
-  shrink       Cloudflare's page with 1 of 7 rows, or cut at 56% / 60% of its bytes
+  shrink       Cloudflare's page with 1 of 7 LLM rows, cut inside LLM row 2 / 4 / 7, or after the LLM table
   placeholder  "N/A" prices in OpenRouter / LiteLLM, LiteLLM price keys renamed
   damage       14 kinds of damage to the raw archive, then `rebuild` (and `rebuild --skip-damaged`)
   hostile      links.details to file:// and another host; hostile model ids (NUL, newline, RTL, ../, long)

@@ -30,6 +30,8 @@ COPIES = [
     ("google-gemini", "pricing-rendered-2026-06-02.md", "https://ai.google.dev/gemini-api/docs/pricing.md.txt", MD),
     ("huggingface", "Llama-3.2-1B-Instruct-README-2024-09.md", f"{HF}/Llama-3.2-1B-Instruct/raw/main/README.md", MD),
     ("huggingface", "Llama-3.2-1B-README-2025-11.md", f"{HF}/Llama-3.2-1B/raw/main/README.md", MD),
+    # Meta publishes one card text for both repos: the current layout as the instruct repo reads it
+    ("huggingface", "Llama-3.2-1B-README-2025-11.md", f"{HF}/Llama-3.2-1B-Instruct/raw/main/README.md", MD),
     ("huggingface", "Llama-3.2-1B-Instruct-config.json", f"{HF}/Llama-3.2-1B-Instruct/raw/main/config.json", JSON_),
     ("huggingface", "Llama-3.2-1B-config.json", f"{HF}/Llama-3.2-1B/raw/main/config.json", JSON_),
     ("huggingface", "api-models-meta-llama-Llama-3.2-3B.json", "https://huggingface.co/api/models/meta-llama/Llama-3.2-3B", JSON_),

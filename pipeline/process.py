@@ -88,16 +88,19 @@ def judge_health(fetch: FetchInfo, pages: int, result: ParseResult, previous_ite
     if fetch.errors or page_errors:
         first = fetch.errors[0] if fetch.errors else str(page_errors[0])
         return "partial", f"{len(fetch.errors) + len(page_errors)} page problem(s), first: {first}"
-    share = len(item_errors) / max(1, result.items + len(item_errors))
+    # An item is one model, offer or score: two unreadable prices of one offer are one unreadable
+    # item. A problem that names no item counts as one of its own.
+    unreadable = len({(p.entity, p.model_id, p.provider_id, p.variant) if p.model_id else id(p) for p in item_errors})
+    share = unreadable / max(1, result.items + unreadable)
     if share > policy.max_error_share:
-        return "partial", (f"{len(item_errors)} unreadable item(s), {share:.1%} of the items (over "
+        return "partial", (f"{unreadable} unreadable item(s), {share:.1%} of the items (over "
                            f"{policy.max_error_share:.0%}), first: {item_errors[0]}")
     if previous_items is not None and result.items < previous_items * policy.collapse_share:
         return "partial", (f"{result.items} items where the last healthy crawl had {previous_items}: "
                            "kept as partial, nothing retired")
     notes = []
     if item_errors:
-        notes.append(f"{len(item_errors)} unreadable item(s) ({share:.2%}) keep their previous state")
+        notes.append(f"{unreadable} unreadable item(s) ({share:.2%}) keep their previous state")
     gone = [p for p in result.problems if p.url in failed_pages and p.severity == "skip"]
     if gone:
         notes.append(f"{len(gone)} page(s) not read (gone or access restricted) keep what they said last time")

@@ -15,6 +15,7 @@ SPIDERS: dict[str, str] = {
     "page": "spiders.page:PageSpider",
     "openrouter": "spiders.openrouter:OpenRouterSpider",
     "huggingface": "spiders.huggingface:HuggingFaceSpider",
+    "paged": "spiders.paged:PagedSpider",
 }
 
 

@@ -24,7 +24,9 @@ tests/test_parse_fixtures.py collects every case folder of every source and turn
 observation into its own test, plus one no-extras, one problems and one items test per case, so
 one regression fails one named case (``<source>/<case>/<entity>:<model>[<offer key>].<field>``).
 The per-source modules hold only what a fixture cannot say (the quirks, spelled out), and read
-the recorded crawl (``recorded``) and the real copies in ../shared/real/pages (``real_page``).
+the recorded crawl (``recorded``) and the real copies in ../shared/real/pages (``real_page``);
+tests/test_parse_recorded.py checks every recorded folder of every source (sealed, dated, fetched
+from the start URLs, parsed without errors), so the per-source modules check only facts.
 """
 from __future__ import annotations
 
@@ -46,6 +48,11 @@ FETCHED_AT = datetime(2026, 6, 4, 6, 0, tzinfo=UTC)
 
 ROOT = Path(__file__).resolve().parents[1]
 RECORDED = ROOT / "spiders" / "recorded"
+# The models of the golden comparison pairs (shared/golden/seed-pairs.yaml, spiders/recorded/PLAN.md):
+# a recorded source may state them only where PLAN.md says it does.
+GOLDEN_MODELS = frozenset({
+    "meta/llama-3.2-1b-instruct", "meta/llama-3.2-1b", "meta/llama-3.2-3b-instruct", "openai/o3-mini",
+    "openai/o4-mini", "openai/gpt-4.1-mini", "openai/gpt-5.3-codex", "mistral/mixtral-8x22b-instruct-v0.3"})
 # Real copies of what each spider fetches (../shared/real/pages/<source>/): on the team's machines,
 # absent from a clean clone, where the tests that read them skip with a message.
 REAL_PAGES = ROOT.parent / "shared" / "real" / "pages"

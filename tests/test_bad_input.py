@@ -108,11 +108,12 @@ def test_a_healthy_crawl_that_stops_listing_an_offer_retires_it(tmp_path, archiv
     day2 = copy_crawl(newest_recorded(), archive.root, "day2", DAY2)
     body = (day2 / "cloudflare-workers-ai")
     from tests.crawl_helpers import page_body
-    html = page_body(body, CF_URL).read_text()
-    start = html.index(MISTRAL_CF)
-    row_start = html.rfind("<tr", 0, start)
-    row_end = html.index("</tr>", start) + len("</tr>")
-    replace_body(body, CF_URL, html[:row_start].encode() + html[row_end:].encode())
+    text = page_body(body, CF_URL).read_text()
+    start = text.index(MISTRAL_CF)
+    row_start = text.rindex("\n", 0, start) + 1  # the markdown table row: its whole line
+    row_end = text.index("\n", start) + 1
+    assert text[row_start:row_end].startswith("|")
+    replace_body(body, CF_URL, text[:row_start].encode() + text[row_end:].encode())
     (report,) = process_pending(con, archive, load_sources(), "run-2")
     assert health(report, "cloudflare-workers-ai").health == "ok"
     closed = con.execute("""SELECT provider_id, provider_model_id, closed_by FROM offer_versions WHERE model_id = ?

@@ -5,7 +5,6 @@ keys: each kept known prices and offers on HEAD 9b157f0 only by luck or not at a
 from __future__ import annotations
 
 import json
-import re
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -56,20 +55,38 @@ def health(report, source_id: str):
 
 # -- a small source that shrinks ------------------------------------------------------------
 
-def _cf_rows(html: str) -> list[tuple[int, int]]:
+def _cf_rows(text: str) -> list[tuple[int, int]]:
+    """(start, end) of every row line (its newline included) of the markdown "LLM model pricing"
+    table that names a Workers AI model (``@cf/`` or ``@hf/``)."""
+    section = text.index("## LLM model pricing")
+    section_end = text.find("\n#", section + 1)
+    section_end = len(text) if section_end < 0 else section_end
     rows = []
-    for m in re.finditer(r"<tr\b.*?</tr>", html, re.S):
-        if "@cf/" in m.group(0) or "@hf/" in m.group(0):
-            rows.append((m.start(), m.end()))
+    pos = section
+    while pos < section_end:
+        end = text.find("\n", pos, section_end)
+        end = section_end if end < 0 else end + 1
+        line = text[pos:end]
+        if line.lstrip().startswith("|") and ("@cf/" in line or "@hf/" in line):
+            rows.append((pos, end))
+        pos = end
     return rows
+
+
+def _in_output_price(text: str, row: tuple[int, int]) -> int:
+    """An offset inside a row's price cell, in its output price after ``$`` and three characters
+    (``$4.8`` of ``$4.881``): a cut there would read as a wrong, smaller price."""
+    line = text[row[0]:row[1]]
+    output = line.index(" per M output tokens")
+    return row[0] + line.rindex("$", 0, output) + 4
 
 
 def test_cloudflare_showing_one_of_its_seven_rows_retires_nothing(tmp_path):
     def one_row(day2: Path) -> None:
-        html = page_body(day2 / CF, CF_URL).read_text()
-        rows = _cf_rows(html)
+        text = page_body(day2 / CF, CF_URL).read_text()
+        rows = _cf_rows(text)
         assert len(rows) >= 7
-        kept = html[: rows[1][0]] + html[rows[-1][1]:]  # rows 2..7 gone, the page otherwise whole
+        kept = text[: rows[1][0]] + text[rows[-1][1]:]  # rows 2..7 gone, the page otherwise whole
         replace_body(day2 / CF, CF_URL, kept.encode())
 
     con, report, (offers_before, models_before) = day2_with(tmp_path, [CF], one_row)
@@ -78,17 +95,38 @@ def test_cloudflare_showing_one_of_its_seven_rows_retires_nothing(tmp_path):
     assert offers(con) == offers_before and models(con) == models_before
 
 
-@pytest.mark.parametrize("share", [0.56, 0.60, 0.9])
-def test_cloudflare_page_cut_off_mid_table_retires_nothing(tmp_path, share):
+@pytest.mark.parametrize("row", [2, 4, 7])
+def test_cloudflare_page_cut_off_inside_an_llm_row_retires_nothing(tmp_path, row):
+    """A markdown body cut inside an LLM row's price cell (``$4.8`` of ``$4.881``) still parses
+    as a table: the short row is an error, never a price, and nothing is retired or changed."""
     def cut(day2: Path) -> None:
-        body = page_body(day2 / CF, CF_URL).read_bytes()
-        replace_body(day2 / CF, CF_URL, body[: int(len(body) * share)])
+        body = page_body(day2 / CF, CF_URL).read_text()
+        rows = _cf_rows(body)
+        assert len(rows) == 7
+        at = _in_output_price(body, rows[row - 1])
+        replace_body(day2 / CF, CF_URL, body[:at].encode())
 
     con, report, (offers_before, models_before) = day2_with(tmp_path, [CF], cut)
     cf = health(report, CF)
     assert cf.health in ("partial", "failed")
     assert any("cut off" in p.message for p in cf.errors)
     assert offers(con) == offers_before and models(con) == models_before
+
+
+def test_cloudflare_page_cut_off_after_the_llm_table_keeps_every_llm_offer(tmp_path):
+    """Cut after the LLM table (here inside the heading of the next section), the markdown body
+    truthfully holds every LLM row: the source is ok and every Cloudflare offer stays as it was."""
+    def cut(day2: Path) -> None:
+        body = page_body(day2 / CF, CF_URL).read_text()
+        at = body.index("## Embeddings model pricing") + len("## Embed")
+        assert _cf_rows(body)[-1][1] < at
+        replace_body(day2 / CF, CF_URL, body[:at].encode())
+
+    con, report, (offers_before, models_before) = day2_with(tmp_path, [CF], cut)
+    cf = health(report, CF)
+    assert cf.health == "ok" and not cf.errors and cf.items == 7
+    assert offers(con) == offers_before and models(con) == models_before
+    assert len(offers(con, CF)) == 7
 
 
 # -- placeholders and renamed keys ------------------------------------------------------------

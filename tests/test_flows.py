@@ -221,7 +221,7 @@ def test_rebuild_and_export_flows(harness, tmp_path):
     state = export_flow(data_dir=str(tmp_path), as_of="2026-06-04", out=str(tmp_path / "out"), return_state=True)
     exported = state.result()
     assert exported["as_of"] == "2026-06-04" and exported["latest"] is None
-    assert (tmp_path / "out" / "2026-06-04" / "manifest.json").exists()
+    assert (tmp_path / "out" / "manifest.json").exists()  # --out / out: the folder that receives the files
     assert "export as of 2026-06-04" in artifacts(flow_run_id(state))["llm-ledger-export-report"]
 
 
@@ -319,7 +319,7 @@ def test_kinds_select_sources():
 
 def test_changes_of_a_crawl_new_retired_price_moves_and_new_conflicts(tmp_path):
     raw = tmp_path / "raw"
-    mistral = '<tr><td><a href="/workers-ai/models/mistral-7b-instruct-v0.1/">'
+    mistral = "@cf/mistral/mistral-7b-instruct-v0.1"  # its row: the pipe-table line naming it
 
     def crawl(crawl_id: str, day: int, sources: list[str]) -> Path:
         dest = raw / crawl_id
@@ -337,7 +337,9 @@ def test_changes_of_a_crawl_new_retired_price_moves_and_new_conflicts(tmp_path):
     replace_body(page, "pricing", old="$0.027 per M input tokens", to="$0.030 per M input tokens")
     body = (page / "bodies").iterdir().__next__()
     text = body.read_text()
-    row = text[text.index(mistral): text.index("</tr>", text.index(mistral)) + len("</tr>")]
+    row_start = text.rindex("\n", 0, text.index(mistral)) + 1
+    row = text[row_start: text.index("\n", row_start) + 1]
+    assert row.startswith("|") and row.count(mistral) == 1
     replace_body(page, "pricing", old=row, to="")
     process_stored(tmp_path, do_export=False)
     c3 = raw / "20260603T060000Z"  # the same pages again

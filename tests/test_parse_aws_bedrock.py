@@ -3,20 +3,20 @@ and the recorded crawls of the aws-bedrock source (spiders/recorded/2026*/aws-be
 from __future__ import annotations
 
 from decimal import Decimal
-from functools import lru_cache
-from pathlib import Path
 
 import pytest
 
-from pipeline.config import load_sources
-from pipeline.models import ParseResult
 from pipeline.parse import parse_page
-from pipeline.raw import RawArchive, verify
 from tests.parse_helpers import (
-    FIXTURES, load_page, run_case,
+    FIXTURES,
+    GOLDEN_MODELS,
+    load_page,
+    offer_facts,
+    recorded,
+    run_case,
 )
 
-SOURCE = "aws-bedrock"
+SOURCE = PROVIDER = "aws-bedrock"
 URL = "https://pricing.us-east-1.amazonaws.com/offers/v1.0/aws/AmazonBedrock/current/index.json"
 LLAMA_1B = "meta.llama3-2-1b-instruct-v1:0"
 
@@ -24,11 +24,6 @@ LLAMA_1B = "meta.llama3-2-1b-instruct-v1:0"
 # --- the cases, spelled out ----------------------------------------------------------------------
 
 CASES = FIXTURES / SOURCE
-
-
-def _offer(result: ParseResult, pmid: str, region: str) -> dict[str, tuple[str, str | None]]:
-    return {o.field: (o.status, o.value) for o in result.observations
-            if o.entity == "offer" and (o.provider_id, o.provider_model_id, o.variant) == ("aws-bedrock", pmid, region)}
 
 
 @pytest.mark.parametrize(("pmid", "region", "field", "raw", "value"), [
@@ -49,11 +44,11 @@ def test_prices_per_1k_or_1m_tokens_become_exact_usd_per_million(pmid, region, f
 def test_each_region_is_an_offer_variant_of_the_bedrock_model_id():
     result = run_case(CASES / "price_list")
     for region in ("us-east-1", "us-west-2"):
-        assert _offer(result, LLAMA_1B, region) == {"input_usd_per_mtok": ("known", "0.1"),
+        assert offer_facts(result, PROVIDER, LLAMA_1B, region) == {"input_usd_per_mtok": ("known", "0.1"),
                                                     "output_usd_per_mtok": ("known", "0.1")}
     haiku = "anthropic.claude-3-haiku-20240307-v1:0"
-    assert _offer(result, haiku, "eu-central-1")["input_usd_per_mtok"] == ("known", "0.3")  # regional price
-    assert _offer(result, haiku, "us-east-1")["input_usd_per_mtok"] == ("known", "0.25")
+    assert offer_facts(result, PROVIDER, haiku, "eu-central-1")["input_usd_per_mtok"] == ("known", "0.3")  # regional price
+    assert offer_facts(result, PROVIDER, haiku, "us-east-1")["input_usd_per_mtok"] == ("known", "0.25")
     assert {o.model_id for o in result.observations if o.provider_model_id == LLAMA_1B} == {"meta/llama-3.2-1b-instruct"}
 
 
@@ -81,9 +76,53 @@ def test_malformed_values_are_problems_naming_source_url_field_and_text():
     assert multi.field == "output_usd_per_mtok" and "us-west-2" in multi.message
     assert any("states no regionCode" in p.message for p in result.problems)
     # the readable prices stay, and nothing is reported twice
-    assert _offer(result, LLAMA_1B, "us-east-1") == {"output_usd_per_mtok": ("known", "0.1")}
-    assert _offer(result, LLAMA_1B, "us-west-2") == {"input_usd_per_mtok": ("known", "0.1")}
+    assert offer_facts(result, PROVIDER, LLAMA_1B, "us-east-1") == {"output_usd_per_mtok": ("known", "0.1")}
+    assert offer_facts(result, PROVIDER, LLAMA_1B, "us-west-2") == {"input_usd_per_mtok": ("known", "0.1")}
     assert len(result.problems) == 4
+
+
+SONNET_45 = "anthropic.claude-sonnet-4-5-20250929-v1:0"
+HAIKU_45 = "anthropic.claude-haiku-4-5-20251001-v1:0"
+
+
+def test_the_marketplace_file_names_models_by_servicename_and_prices_by_usagetype():
+    """AmazonBedrockFoundationModels: no model/inferenceType/feature attributes; the servicename names
+    the model ("... (Amazon Bedrock Edition)") and the usagetype what is priced, in both namings."""
+    result = run_case(CASES / "foundation_models")
+    assert offer_facts(result, PROVIDER, SONNET_45, "us-east-1") == {  # input_tokens_standard, cache_read_tokens_standard, ...
+        "input_usd_per_mtok": ("known", "3.3"), "output_usd_per_mtok": ("known", "16.5"),
+        "cached_input_usd_per_mtok": ("known", "0.33"), "cache_write_usd_per_mtok": ("known", "4.125")}
+    assert offer_facts(result, PROVIDER, HAIKU_45, "us-west-2") == {  # InputTokenCount, CacheReadInputTokenCount
+        "input_usd_per_mtok": ("known", "1.1"), "output_usd_per_mtok": ("known", "5.5"),
+        "cached_input_usd_per_mtok": ("known", "0.11")}
+    assert offer_facts(result, PROVIDER, "cohere.command-r-plus-v1:0", "us-east-1")["output_usd_per_mtok"] == ("known", "15")  # per 1K
+    # the Global (cross-region) and batch prices are other routes: never the regional offer's price
+    assert not {"3", "15", "1", "0.55", "6.6"} & {o.value for o in result.observations if o.provider_model_id != "cohere.command-r-plus-v1:0"}
+    assert {o.model_id for o in result.observations} == {
+        "anthropic/claude-sonnet-4.5", "anthropic/claude-haiku-4.5", "cohere/command-r-plus", "ai21/jamba-1.5-large"}
+
+
+def test_an_unknown_offer_code_or_unit_is_not_guessed(tmp_path):
+    import json
+
+    from pipeline.models import RawPage
+    from tests.parse_helpers import FETCHED_AT, _registry
+    doc = json.loads((CASES / "foundation_models" / "body.json").read_text())
+    dims = [d for t in doc["terms"]["OnDemand"].values() for term in t.values() for d in term["priceDimensions"].values()]
+    for d in dims:
+        d["unit"] = "Units"
+    cases = {"units": doc, "code": {**doc, "offerCode": "AmazonSageMaker"}}
+    for name, body in cases.items():
+        (tmp_path / f"{name}.json").write_text(json.dumps(body))
+    def parse(name):
+        page = RawPage(source_id=SOURCE, url=URL, status=200, fetched_at=FETCHED_AT, sha256="0" * 64,
+                       body_file=f"{name}.json", base_dir=tmp_path)
+        return parse_page(page, _registry().get(SOURCE))
+    units = parse("units")
+    assert not units.observations and units.items == 0
+    assert any(p.severity == "error" and "priced per 'Units', not per tokens" in p.message for p in units.problems)
+    (problem,) = parse("code").problems
+    assert "page unusable" in problem.message and "AmazonSageMaker" in problem.message
 
 
 def test_a_changed_layout_makes_the_page_unusable():
@@ -93,54 +132,37 @@ def test_a_changed_layout_makes_the_page_unusable():
     assert not result.observations
 
 
-# --- the recorded crawls (spiders/recorded/PLAN.md: 2026-04-24 and 2026-06-04) ---------------------
+# --- the recorded crawls (spiders/recorded/PLAN.md: 2026-04-24 and 2026-06-04; test_parse_recorded.py) --
 
-RECORDED = Path(__file__).resolve().parents[1] / "spiders" / "recorded"
 CRAWLS = ["20260424T060000Z", "20260604T060000Z"]
-GOLDEN_MODELS = {"meta/llama-3.2-1b-instruct", "meta/llama-3.2-1b", "meta/llama-3.2-3b-instruct", "openai/o3-mini",
-                 "openai/o4-mini", "openai/gpt-4.1-mini", "openai/gpt-5.3-codex", "mistral/mixtral-8x22b-instruct-v0.3"}
-
-
-@lru_cache(maxsize=None)
-def recorded(crawl: str) -> ParseResult:
-    source = load_sources().get(SOURCE)
-    out = ParseResult()
-    for page in RawArchive(RECORDED).pages(crawl, SOURCE):
-        out.extend(parse_page(page, source))
-    return out
-
-
-def test_the_source_is_recorded_on_its_plan_dates():
-    assert sorted(p.parent.parent.name for p in RECORDED.glob(f"*/{SOURCE}/pages.jsonl")) == CRAWLS
-
-
-@pytest.mark.parametrize("crawl", CRAWLS)
-def test_recorded_folder_is_sealed_dated_and_fetched_from_the_start_url(crawl):
-    assert verify(RECORDED / crawl / SOURCE) == []
-    (fetch,) = [f for f in RawArchive(RECORDED).fetches(crawl) if f.source_id == SOURCE]
-    pages = list(RawArchive(RECORDED).pages(crawl, SOURCE))
-    day = f"{crawl[:4]}-{crawl[4:6]}-{crawl[6:8]}"
-    assert (fetch.status, fetch.errors, fetch.pages) == ("ok", [], len(pages))
-    assert [p.url for p in pages] == load_sources().get(SOURCE).start_urls
-    assert all(p.status == 200 and p.fetched_at.date().isoformat() == day for p in pages)
-
-
-@pytest.mark.parametrize("crawl", CRAWLS)
-def test_every_recorded_page_parses_without_errors(crawl):
-    assert not [str(p) for p in recorded(crawl).problems if p.severity == "error"]
-    assert recorded(crawl).items >= 3
 
 
 def test_recorded_2026_04_24_sells_llama_1b_instruct_in_two_regions():
-    offers = {(o.provider_model_id, o.variant) for o in recorded(CRAWLS[0]).observations
+    offers = {(o.provider_model_id, o.variant) for o in recorded(SOURCE, CRAWLS[0]).observations
               if o.model_id in GOLDEN_MODELS}
     assert offers == {(LLAMA_1B, "us-east-1"), (LLAMA_1B, "us-west-2")}
     for region in ("us-east-1", "us-west-2"):
-        assert _offer(recorded(CRAWLS[0]), LLAMA_1B, region) == {
+        assert offer_facts(recorded(SOURCE, CRAWLS[0]), PROVIDER, LLAMA_1B, region) == {
             "input_usd_per_mtok": ("known", "0.1"), "output_usd_per_mtok": ("known", "0.1")}
 
 
 def test_recorded_2026_06_04_no_longer_lists_llama_1b_instruct():
-    result = recorded(CRAWLS[1])
+    result = recorded(SOURCE, CRAWLS[1])
     assert not {o.model_id for o in result.observations} & GOLDEN_MODELS
     assert result.items >= 3  # a healthy listing of other models: the 1B offer is retired, not the source
+
+
+FOUNDATION_MODELS = "AmazonBedrockFoundationModels"
+
+
+@pytest.mark.parametrize("crawl", CRAWLS)
+def test_recorded_marketplace_file_prices_claude_cohere_and_ai21(crawl):
+    result = recorded(SOURCE, crawl)
+    fm = [o for o in result.observations if FOUNDATION_MODELS in o.url]
+    assert offer_facts(result, PROVIDER, SONNET_45, "us-east-1")["input_usd_per_mtok"] == ("known", "3.3")
+    assert offer_facts(result, PROVIDER, HAIKU_45, "us-east-1")["output_usd_per_mtok"] == ("known", "5.5")
+    assert offer_facts(result, PROVIDER, "cohere.command-r-plus-v1:0", "us-east-1")["input_usd_per_mtok"] == ("known", "3")
+    assert offer_facts(result, PROVIDER, "ai21.jamba-1-5-large-v1:0", "us-east-1")["output_usd_per_mtok"] == ("known", "8")
+    assert not {o.model_id for o in fm} & GOLDEN_MODELS  # PLAN.md: AWS Bedrock's golden offers are the 1B's only
+    opus = offer_facts(result, PROVIDER, "anthropic.claude-opus-4-1-20250805-v1:0", "us-east-1")
+    assert (opus.get("input_usd_per_mtok") == ("known", "15")) == (crawl == CRAWLS[1])  # listed from 06-04 on

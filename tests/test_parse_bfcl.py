@@ -1,10 +1,7 @@
 """Golden fixture tests of the bfcl parser (tests/fixtures/parse/bfcl/)."""
 from __future__ import annotations
 
-
-from tests.parse_helpers import (
-    FIXTURES, run_case,
-)
+from tests.parse_helpers import FIXTURES, parse_real, run_case
 
 SOURCE = "bfcl"
 CASES = FIXTURES / SOURCE
@@ -47,9 +44,9 @@ def test_problems_name_the_line_of_the_file_even_after_blank_lines(tmp_path):
     """Blank lines are skipped but still counted: line 4 below is the short row."""
     import hashlib
 
+    from pipeline.models import RawPage
     from pipeline.parse import parse_page
     from tests.parse_helpers import FETCHED_AT, _registry
-    from pipeline.models import RawPage
 
     body = b"Rank,Overall Acc,Model,Organization\n1,53.2%,o4-mini-2025-04-16 (FC),OpenAI\n\n2,10.8%\n"
     (tmp_path / "body.csv").write_bytes(body)
@@ -60,3 +57,17 @@ def test_problems_name_the_line_of_the_file_even_after_blank_lines(tmp_path):
     assert [o.value for o in result.observations if o.field == "score"] == ["53.2"]
     (problem,) = result.problems
     assert problem.severity == "error" and problem.message.startswith("line 4: 2 cells")
+
+
+def test_real_leaderboard_copy():
+    """The real data_overall.csv (V4 columns, 2025-12-16, ../shared/real; skipped when absent)."""
+    result = parse_real(SOURCE, "data_overall.csv", "https://gorilla.cs.berkeley.edu/data_overall.csv", "text/csv")
+    assert [p.message for p in result.problems if p.severity == "error"] == []
+    assert result.items == 82
+    got = {o.model_id: (o.raw, o.value) for o in result.observations if o.field == "score"}
+    assert got["anthropic/claude-opus-4.5"] == ("77.47%", "77.47")
+    assert got["anthropic/claude-haiku-4.5"] == ("68.70%", "68.7")
+    assert got["openai/o4-mini"] == ("53.24%", "53.24")
+    assert got["meta/llama-3.2-1b-instruct"] == ("10.82%", "10.82")
+    # Gemini 3 Pro's Prompt row (72.51%, rank 3) ranks above its FC row: FC is read
+    assert got["google/gemini-3-pro-preview"] == ("68.14%", "68.14")

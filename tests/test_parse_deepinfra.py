@@ -3,31 +3,20 @@ and the recorded crawl of the deepinfra source (spiders/recorded/20260604T060000
 from __future__ import annotations
 
 from decimal import Decimal
-from functools import lru_cache
-from pathlib import Path
 
 import pytest
 
-from pipeline.config import load_sources
-from pipeline.models import ParseResult
-from pipeline.parse import parse_page
-from pipeline.raw import RawArchive, verify
 from tests.parse_helpers import (
-    FIXTURES, load_page, run_case,
+    FIXTURES, GOLDEN_MODELS, load_page, offer_facts, parse_real, recorded, run_case,
 )
 
-SOURCE = "deepinfra"
+SOURCE = PROVIDER = "deepinfra"
 URL = "https://api.deepinfra.com/models/list"
 
 
 # --- the cases, spelled out ----------------------------------------------------------------------
 
 CASES = FIXTURES / SOURCE
-
-
-def _offer(result: ParseResult, pmid: str) -> dict[str, tuple[str, str | None]]:
-    return {o.field: (o.status, o.value) for o in result.observations
-            if o.entity == "offer" and (o.provider_id, o.provider_model_id) == ("deepinfra", pmid)}
 
 
 @pytest.mark.parametrize(("pmid", "field", "cents_per_token", "usd_per_mtok"), [
@@ -46,7 +35,7 @@ def test_cents_per_token_become_exact_dollars_per_million(pmid, field, cents_per
 
 def test_offer_of_the_3b_instruct_model():
     result = run_case(CASES / "models_list")
-    assert _offer(result, "meta-llama/Llama-3.2-3B-Instruct") == {
+    assert offer_facts(result, PROVIDER, "meta-llama/Llama-3.2-3B-Instruct") == {
         "input_usd_per_mtok": ("known", "0.01"), "output_usd_per_mtok": ("known", "0.02"),
         "context_window": ("known", "128000"), "quantization": ("known", "bfloat16")}
     assert {o.model_id for o in result.observations if o.provider_model_id == "meta-llama/Llama-3.2-3B-Instruct"} == {
@@ -61,7 +50,7 @@ def test_a_turbo_id_names_a_model_of_its_own_unless_an_alias_says_otherwise():
 
 
 def test_not_stated_limits_are_not_invented():
-    assert "context_window" not in _offer(run_case(CASES / "models_list"), "Qwen/Qwen2.5-72B-Instruct")
+    assert "context_window" not in offer_facts(run_case(CASES / "models_list"), PROVIDER, "Qwen/Qwen2.5-72B-Instruct")
 
 
 def test_other_types_deprecated_time_priced_and_repeated_entries_are_skipped():
@@ -73,8 +62,35 @@ def test_other_types_deprecated_time_priced_and_repeated_entries_are_skipped():
     assert any("Llama-Guard-3-8B-Timed" in m and "'time'" in m for m in skips)
     assert any("listed twice" in m for m in skips)
     # the repeated 3B entry (0.09) does not replace the first one
-    assert _offer(result, "meta-llama/Llama-3.2-3B-Instruct")["input_usd_per_mtok"] == ("known", "0.01")
+    assert offer_facts(result, PROVIDER, "meta-llama/Llama-3.2-3B-Instruct")["input_usd_per_mtok"] == ("known", "0.01")
     assert result.items == 3
+
+
+def test_text_generation_is_priced_by_tokens_and_embeddings_by_input_tokens():
+    # the real listing's shape: "tokens" (input and output per token) for text generation;
+    # "input_tokens" is how it prices embeddings, which are skipped by their type
+    body = (CASES / "models_list" / "body.json").read_text()
+    assert '"type": "tokens"' in body and '"type": "input_tokens"' in body
+    assert run_case(CASES / "models_list").items == 3
+
+
+def test_a_cached_price_ratio_is_named_never_stated_as_a_price():
+    result = run_case(CASES / "models_list")
+    assert "cached_input_usd_per_mtok" not in offer_facts(result, PROVIDER, "Qwen/Qwen2.5-72B-Instruct")
+    (skip,) = [p for p in result.problems if p.field == "cached_input_usd_per_mtok"]
+    assert skip.severity == "skip" and "ratio of the input price" in skip.message
+    assert "$0.030864 per 1M" in skip.message  # 0.25 x $0.123456, said, not stored
+
+
+def test_an_unknown_pricing_type_is_an_error_and_a_discount_is_never_silently_applied():
+    result = run_case(CASES / "malformed_values")
+    (unknown,) = [p for p in result.problems if "DeepSeek-V3-0324" in p.message]
+    assert unknown.severity == "error" and "'tokens_per_batch'" in unknown.message
+    assert not [o for o in result.observations if o.provider_model_id == "deepseek-ai/DeepSeek-V3-0324"]
+    (discount,) = [p for p in result.problems if "discount" in p.message]
+    assert discount.severity == "error" and "'0.2'" in discount.message and discount.model_id == "qwen/qwen2.5-72b-instruct"
+    # the listed prices stand, undiscounted
+    assert offer_facts(result, PROVIDER, "Qwen/Qwen2.5-72B-Instruct")["input_usd_per_mtok"] == ("known", "0.12")
 
 
 def test_malformed_values_are_problems_naming_source_url_field_and_text():
@@ -89,8 +105,8 @@ def test_malformed_values_are_problems_naming_source_url_field_and_text():
     assert any("Mistral-Small-24B" in p.message and p.field == "input_usd_per_mtok" for p in result.problems)
     assert any("models[3] has no model_name" in p.message for p in result.problems)
     # the readable values of the same entries are kept
-    assert _offer(result, "meta-llama/Llama-3.2-3B-Instruct")["output_usd_per_mtok"] == ("known", "0.02")
-    assert "input_usd_per_mtok" not in _offer(result, "meta-llama/Llama-3.2-3B-Instruct")
+    assert offer_facts(result, PROVIDER, "meta-llama/Llama-3.2-3B-Instruct")["output_usd_per_mtok"] == ("known", "0.02")
+    assert "input_usd_per_mtok" not in offer_facts(result, PROVIDER, "meta-llama/Llama-3.2-3B-Instruct")
 
 
 def test_a_changed_layout_makes_the_page_unusable():
@@ -100,45 +116,27 @@ def test_a_changed_layout_makes_the_page_unusable():
     assert not result.observations
 
 
-# --- the recorded crawl (spiders/recorded/PLAN.md: 2026-06-04 only) --------------------------------
-
-RECORDED = Path(__file__).resolve().parents[1] / "spiders" / "recorded"
-CRAWL = "20260604T060000Z"
-GOLDEN_MODELS = {"meta/llama-3.2-1b-instruct", "meta/llama-3.2-1b", "meta/llama-3.2-3b-instruct", "openai/o3-mini",
-                 "openai/o4-mini", "openai/gpt-4.1-mini", "openai/gpt-5.3-codex", "mistral/mixtral-8x22b-instruct-v0.3"}
-
-
-@lru_cache(maxsize=None)
-def recorded() -> ParseResult:
-    source = load_sources().get(SOURCE)
-    out = ParseResult()
-    for page in RawArchive(RECORDED).pages(CRAWL, SOURCE):
-        out.extend(parse_page(page, source))
-    return out
-
-
-def test_the_source_is_recorded_only_on_its_plan_date():
-    assert sorted(p.parent.parent.name for p in RECORDED.glob(f"*/{SOURCE}/pages.jsonl")) == [CRAWL]
-
-
-def test_recorded_folder_is_sealed_dated_and_fetched_from_the_start_url():
-    assert verify(RECORDED / CRAWL / SOURCE) == []
-    (fetch,) = [f for f in RawArchive(RECORDED).fetches(CRAWL) if f.source_id == SOURCE]
-    pages = list(RawArchive(RECORDED).pages(CRAWL, SOURCE))
-    assert (fetch.status, fetch.errors, fetch.pages) == ("ok", [], len(pages))
-    assert [p.url for p in pages] == load_sources().get(SOURCE).start_urls
-    assert all(p.status == 200 and p.fetched_at.date().isoformat() == "2026-06-04" for p in pages)
-
-
-def test_every_recorded_page_parses_without_errors():
-    assert not [str(p) for p in recorded().problems if p.severity == "error"]
-    assert recorded().items >= 3
-
+# --- the recorded crawl (spiders/recorded/PLAN.md: 2026-06-04 only; tests/test_parse_recorded.py) -----
 
 def test_recorded_llama_3b_instruct_offer_and_no_other_golden_model():
-    assert _offer(recorded(), "meta-llama/Llama-3.2-3B-Instruct") == {
+    assert offer_facts(recorded(SOURCE), PROVIDER, "meta-llama/Llama-3.2-3B-Instruct") == {
         "input_usd_per_mtok": ("known", "0.01"), "output_usd_per_mtok": ("known", "0.02"),
         "context_window": ("known", "128000"), "quantization": ("known", "bfloat16")}
-    golden = {o.model_id for o in recorded().observations} & GOLDEN_MODELS
+    golden = {o.model_id for o in recorded(SOURCE).observations} & GOLDEN_MODELS
     assert golden == {"meta/llama-3.2-3b-instruct"}  # NOT the 1B Instruct
-    assert {o.provider_id for o in recorded().observations} == {"deepinfra"}
+    assert {o.provider_id for o in recorded(SOURCE).observations} == {"deepinfra"}
+
+
+# --- the real listing (../shared/real/pages/deepinfra/, skipped when absent) ----------------------
+
+def test_real_listing_kimi_k2_5():
+    result = parse_real(SOURCE, "models-list-entry-2026-05-12.json", URL, "application/json")
+    assert offer_facts(result, PROVIDER, "moonshotai/Kimi-K2.5") == {
+        "input_usd_per_mtok": ("known", "0.45"), "output_usd_per_mtok": ("known", "2.25"),
+        "context_window": ("known", "262144"), "quantization": ("known", "fp4")}
+    assert {o.model_id for o in result.observations} == {"moonshotai/kimi-k2.5"}
+    assert {o.raw for o in result.observations if o.field.endswith("_usd_per_mtok")} == {"4.5e-05", "0.000225"}
+    assert result.items == 1 and not [p for p in result.problems if p.severity == "error"]
+    # the cached rate is a ratio of the input price (0.15555556 x $0.45 ~ $0.07): named, not stored
+    (skip,) = result.problems
+    assert (skip.severity, skip.field) == ("skip", "cached_input_usd_per_mtok") and "$0.070000002" in skip.message

@@ -1,10 +1,9 @@
 """Golden fixture tests of the huggingface parser (tests/fixtures/parse/huggingface/, see tests/parse_helpers.py)."""
 from __future__ import annotations
 
+import pytest
 
-from tests.parse_helpers import (
-    FIXTURES, run_case,
-)
+from tests.parse_helpers import FIXTURES, model_facts, parse_real, run_case
 
 SOURCE = "huggingface"
 
@@ -73,3 +72,73 @@ def test_gated_config_401_is_a_skip_not_an_error():
                    status=401, fetched_at=FETCHED_AT, sha256="0" * 64, body_file="none")
     result = parse_page(page, _registry().get(SOURCE))
     assert not result.observations and [p.severity for p in result.problems] == ["skip"]
+
+
+# --- the real copies (../shared/real/pages/huggingface/; skipped when absent) ------------------------
+
+HF = "https://huggingface.co/meta-llama"
+MD, JSON = "text/markdown; charset=utf-8", "application/json"
+CURRENT_CARD = "Llama-3.2-1B-README-2025-11.md"
+
+
+def _scores(result) -> dict[str, str]:
+    return {o.benchmark_id: o.value for o in result.observations if o.entity == "benchmark" and o.field == "score"}
+
+
+def _errors(result) -> list[str]:
+    return [p.message for p in result.problems if p.severity == "error"]
+
+
+def test_real_current_card_reads_the_bf16_column_and_skips_the_quantized_builds():
+    """The 2025-11 card layout: "Llama 3.2 1B bf16 | ... Vanilla PTQ | ... Spin Quant | ... QLoRA". Meta
+    publishes one card text for the 1B and 1B-Instruct repos; in the instruct repo the instruction-tuned
+    table is this model's, and its bf16 column is the model as released."""
+    result = parse_real(SOURCE, CURRENT_CARD, f"{HF}/Llama-3.2-1B-Instruct/raw/main/README.md", MD)
+    assert _errors(result) == []
+    assert _scores(result) == {"mmlu": "49.3", "ifeval": "59.5", "gpqa": "27.2", "bfcl": "25.7"}
+    values = {o.value for o in result.observations}
+    assert not values & {"43.3", "47.3", "49.0", "14.3", "15.9", "23.7"}  # MMLU / BFCL of the quantized builds
+    quantized = [p.message for p in result.problems if "quantized build" in p.message]
+    assert any("'Instruction Tuned Models'" in m and "Spin Quant" in m and "QLoRA" in m and "Vanilla PTQ" in m
+               for m in quantized)
+    # the information table's "Llama 3.2 Quantized" group (8k context) is a quantized build too
+    assert any("'Llama 3.2 Quantized (text only)'" in m for m in quantized)
+    facts = model_facts(result, "meta/llama-3.2-1b-instruct")
+    assert (facts["context_window"], facts["parameters_label"], facts["knowledge_cutoff"]) == ("128000", "1.23B", "2023-12")
+
+
+def test_real_current_base_card_reads_its_pretrained_table():
+    result = parse_real(SOURCE, CURRENT_CARD, f"{HF}/Llama-3.2-1B/raw/main/README.md", MD)
+    assert _errors(result) == [] and result.items == 1
+    assert _scores(result) == {"mmlu": "32.2"}  # the base table's MMLU; its other rows are untracked benchmarks
+    assert any("'Instruction Tuned Models' is for instruction-tuned models" in p.message for p in result.problems)
+    facts = model_facts(result, "meta/llama-3.2-1b")
+    assert facts["context_window"] == "128000" and facts["release_date"] == "2024-09-25"
+    assert facts["license"] == "Llama 3.2 Community License"
+
+
+def test_real_2024_09_instruct_card():
+    result = parse_real(SOURCE, "Llama-3.2-1B-Instruct-README-2024-09.md", f"{HF}/Llama-3.2-1B-Instruct/raw/main/README.md", MD)
+    assert _errors(result) == []
+    assert _scores(result) == {"mmlu": "49.3", "ifeval": "59.5", "gpqa": "27.2", "bfcl": "25.7"}
+    facts = model_facts(result, "meta/llama-3.2-1b-instruct")
+    assert (facts["parameters_label"], facts["context_window"], facts["architecture"]) == ("1.23B", "128000", "decoder only")
+
+
+@pytest.mark.parametrize(("filename", "repo", "model_id"), [
+    ("Llama-3.2-1B-Instruct-config.json", "Llama-3.2-1B-Instruct", "meta/llama-3.2-1b-instruct"),
+    ("Llama-3.2-1B-config.json", "Llama-3.2-1B", "meta/llama-3.2-1b"),
+])
+def test_real_config_json_states_the_context_window(filename, repo, model_id):
+    result = parse_real(SOURCE, filename, f"{HF}/{repo}/raw/main/config.json", JSON)
+    assert result.problems == []
+    assert model_facts(result, model_id) == {"context_window": "131072", "architecture": "decoder only"}
+
+
+def test_real_api_record():
+    result = parse_real(SOURCE, "api-models-meta-llama-Llama-3.2-3B.json", "https://huggingface.co/api/models/meta-llama/Llama-3.2-3B", JSON)
+    assert result.problems == [] and result.items == 1
+    facts = model_facts(result, "meta/llama-3.2-3b")
+    assert facts["parameters_total"] == "3212749824" and facts["gated"] == "true" and facts["open_weights"] == "true"
+    assert (facts["name"], facts["creator"], facts["license"]) == ("Llama 3.2 3B", "Meta", "Llama 3.2 Community License")
+    assert (facts["supports_vision"], facts["supports_multimodal"]) == ("false", "false")

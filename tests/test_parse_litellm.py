@@ -2,18 +2,16 @@
 and the recorded crawls of the litellm source (spiders/recorded/2026*/litellm/, see PLAN.md)."""
 from __future__ import annotations
 
+import hashlib
 from decimal import Decimal
-from functools import lru_cache
-from pathlib import Path
 
 import pytest
 
 from pipeline.config import load_sources
-from pipeline.models import ParseResult
+from pipeline.models import Problem
 from pipeline.parse import parse_page
-from pipeline.raw import RawArchive, verify
 from tests.parse_helpers import (
-    FIXTURES, load_page, run_case,
+    FIXTURES, GOLDEN_MODELS, REAL_PAGES, load_page, model_facts, offer_facts, recorded, run_case,
 )
 
 SOURCE = "litellm"
@@ -23,15 +21,6 @@ URL = "https://raw.githubusercontent.com/BerriAI/litellm/main/model_prices_and_c
 # --- the cases, spelled out ----------------------------------------------------------------------
 
 CASES = FIXTURES / SOURCE
-
-
-def _offer(result: ParseResult, provider_id: str, pmid: str, variant: str = "") -> dict[str, tuple[str, str | None]]:
-    return {o.field: (o.status, o.value) for o in result.observations
-            if o.entity == "offer" and (o.provider_id, o.provider_model_id, o.variant) == (provider_id, pmid, variant)}
-
-
-def _model(result: ParseResult, model_id: str) -> dict[str, str | None]:
-    return {o.field: o.value for o in result.observations if o.entity == "model" and o.model_id == model_id}
 
 
 @pytest.mark.parametrize(("provider_id", "pmid", "variant", "field", "raw", "value"), [
@@ -52,10 +41,10 @@ def test_per_token_prices_become_exact_decimals_per_million(provider_id, pmid, v
 
 def test_keys_lose_the_routing_prefix_and_name_the_canonical_provider():
     result = run_case(CASES / "price_file")
-    assert _offer(result, "azure-openai", "o3-mini")["input_usd_per_mtok"] == ("known", "1.21")
-    assert _offer(result, "fireworks-ai", "accounts/fireworks/models/llama-v3p2-1b")["input_usd_per_mtok"] == ("known", "0.1")
+    assert offer_facts(result, "azure-openai", "o3-mini")["input_usd_per_mtok"] == ("known", "1.21")
+    assert offer_facts(result, "fireworks-ai", "accounts/fireworks/models/llama-v3p2-1b")["input_usd_per_mtok"] == ("known", "0.1")
     # the Replicate version hash is not part of the id
-    assert _offer(result, "replicate", "meta/llama-2-70b-chat")["output_usd_per_mtok"] == ("known", "2.75")
+    assert offer_facts(result, "replicate", "meta/llama-2-70b-chat")["output_usd_per_mtok"] == ("known", "2.75")
     ids = {(o.provider_id, o.model_id) for o in result.observations if o.entity == "offer"}
     assert ("fireworks-ai", "meta/llama-3.2-1b") in ids  # the BASE model: no "-instruct" in Fireworks' id
     assert ("aws-bedrock", "meta/llama-3.2-1b-instruct") in ids
@@ -63,25 +52,25 @@ def test_keys_lose_the_routing_prefix_and_name_the_canonical_provider():
 
 def test_region_segment_of_a_key_is_the_offer_variant():
     result = run_case(CASES / "price_file")
-    bedrock = _offer(result, "aws-bedrock", "meta.llama3-2-1b-instruct-v1:0", "us-west-2")
+    bedrock = offer_facts(result, "aws-bedrock", "meta.llama3-2-1b-instruct-v1:0", "us-west-2")
     assert bedrock["input_usd_per_mtok"] == ("known", "0.1") and bedrock["max_input_tokens"] == ("known", "128000")
-    assert not _offer(result, "aws-bedrock", "meta.llama3-2-1b-instruct-v1:0", "")
+    assert not offer_facts(result, "aws-bedrock", "meta.llama3-2-1b-instruct-v1:0", "")
 
 
 def test_batch_flex_and_priority_prices_are_offers_of_their_own():
     result = run_case(CASES / "price_file")
-    assert _offer(result, "openai", "gpt-4o-mini")["input_usd_per_mtok"] == ("known", "0.15")
-    assert _offer(result, "openai-batch", "gpt-4o-mini") == {
+    assert offer_facts(result, "openai", "gpt-4o-mini")["input_usd_per_mtok"] == ("known", "0.15")
+    assert offer_facts(result, "openai-batch", "gpt-4o-mini") == {
         "input_usd_per_mtok": ("known", "0.075"), "output_usd_per_mtok": ("known", "0.3")}
-    assert _offer(result, "openai", "o3", "flex")["output_usd_per_mtok"] == ("known", "4")
-    assert _offer(result, "openai", "o3", "priority")["output_usd_per_mtok"] == ("known", "14")
-    assert _offer(result, "openai", "o3")["output_usd_per_mtok"] == ("known", "8")  # base price untouched
+    assert offer_facts(result, "openai", "o3", "flex")["output_usd_per_mtok"] == ("known", "4")
+    assert offer_facts(result, "openai", "o3", "priority")["output_usd_per_mtok"] == ("known", "14")
+    assert offer_facts(result, "openai", "o3")["output_usd_per_mtok"] == ("known", "8")  # base price untouched
     # no batch offer where the file states no batch price
-    assert not _offer(result, "openai-batch", "o3-mini")
+    assert not offer_facts(result, "openai-batch", "o3-mini")
 
 
 def test_long_context_price_is_a_tier_never_the_base_price():
-    gemini = _offer(run_case(CASES / "price_file"), "google-gemini", "gemini-2.5-pro")
+    gemini = offer_facts(run_case(CASES / "price_file"), "google-gemini", "gemini-2.5-pro")
     assert (gemini["input_usd_per_mtok"], gemini["output_usd_per_mtok"]) == (("known", "1.25"), ("known", "10"))
     assert gemini["tier_threshold_tokens"] == ("known", "200000")
     assert gemini["input_usd_per_mtok_above_tier"] == ("known", "2.5")
@@ -90,13 +79,13 @@ def test_long_context_price_is_a_tier_never_the_base_price():
 
 def test_legacy_max_tokens_is_not_read():
     # the bedrock entry states max_tokens 128000 and max_output_tokens 4096: only the latter is the output limit
-    bedrock = _offer(run_case(CASES / "price_file"), "aws-bedrock", "meta.llama3-2-1b-instruct-v1:0", "us-west-2")
+    bedrock = offer_facts(run_case(CASES / "price_file"), "aws-bedrock", "meta.llama3-2-1b-instruct-v1:0", "us-west-2")
     assert bedrock["max_output_tokens"] == ("known", "4096")
 
 
 def test_capabilities_come_from_the_creators_own_entry_first():
     # azure/o3-mini says supports_vision true; OpenAI's own o3-mini entry says false and wins
-    o3_mini = _model(run_case(CASES / "price_file"), "openai/o3-mini")
+    o3_mini = model_facts(run_case(CASES / "price_file"), "openai/o3-mini")
     assert o3_mini["supports_vision"] == "false"
     assert (o3_mini["supports_reasoning"], o3_mini["supports_structured_outputs"]) == ("true", "true")
 
@@ -119,7 +108,10 @@ def test_non_chat_entries_and_sample_spec_are_skipped_with_counted_reasons():
 def test_malformed_values_are_problems_naming_source_url_field_and_text():
     case = CASES / "malformed_values"
     result = run_case(case)
-    by_field = {p.field: p for p in result.problems if p.severity == "error" and p.field}
+    by_field: dict[str, Problem] = {}
+    for p in result.problems:
+        if p.severity == "error" and p.field:
+            by_field.setdefault(p.field, p)  # the first problem of each field
     price = by_field["input_usd_per_mtok"]
     assert (price.source_id, price.url) == (SOURCE, load_page(case).url)
     assert "o3-mini" in price.message and "'0.0000011O'" in price.message
@@ -127,10 +119,23 @@ def test_malformed_values_are_problems_naming_source_url_field_and_text():
     assert "'about a million'" in by_field["max_input_tokens"].message
     assert "'no'" in by_field["supports_vision"].message
     # the rest of each entry is still read; a null price is unknown, never zero
-    assert _offer(result, "openai", "o3-mini")["output_usd_per_mtok"] == ("known", "4.4")
-    assert "input_usd_per_mtok" not in _offer(result, "openai", "o3-mini")
-    assert _offer(result, "openai", "gpt-4.1-mini")["cached_input_usd_per_mtok"] == ("unknown", None)
-    assert "supports_vision" not in _model(result, "openai/o3-mini")
+    assert offer_facts(result, "openai", "o3-mini")["output_usd_per_mtok"] == ("known", "4.4")
+    assert "input_usd_per_mtok" not in offer_facts(result, "openai", "o3-mini")
+    assert offer_facts(result, "openai", "gpt-4.1-mini")["cached_input_usd_per_mtok"] == ("unknown", None)
+    assert not [o for o in result.observations
+                if (o.entity, o.model_id, o.field) == ("model", "openai/o3-mini", "supports_vision")]
+
+
+def test_a_price_no_per_token_price_reaches_is_refused_and_an_exponent_limit_is_read():
+    result = run_case(CASES / "malformed_values")
+    wandb = [p for p in result.problems if p.message.startswith("wandb/openai/gpt-oss-120b")]
+    assert {p.field for p in wandb} == {"input_usd_per_mtok", "output_usd_per_mtok"}
+    assert all(p.severity == "error" and "not a per-token price" in p.message for p in wandb)
+    assert "$15000 per 1M" in wandb[0].message
+    # the rest of the entry stands; xAI's "2e6" is 2,000,000 tokens
+    assert offer_facts(result, "wandb", "openai/gpt-oss-120b") == {"max_input_tokens": ("known", "131072")}
+    grok = offer_facts(result, "xai", "grok-4-fast-reasoning")
+    assert grok["max_input_tokens"] == grok["max_output_tokens"] == ("known", "2000000")
 
 
 @pytest.mark.parametrize(("case", "words"), [
@@ -144,54 +149,23 @@ def test_a_changed_layout_makes_the_page_unusable(case, words):
     assert not result.observations and result.items == 0
 
 
-# --- the recorded crawls (spiders/recorded/PLAN.md: 04-15, 04-24, 06-04) --------------------------
+# --- the recorded crawls (spiders/recorded/PLAN.md: 04-15, 04-24, 06-04; tests/test_parse_recorded.py) ---
 
-RECORDED = Path(__file__).resolve().parents[1] / "spiders" / "recorded"
 CRAWLS = ["20260415T060000Z", "20260424T060000Z", "20260604T060000Z"]
-GOLDEN_MODELS = {"meta/llama-3.2-1b-instruct", "meta/llama-3.2-1b", "meta/llama-3.2-3b-instruct", "openai/o3-mini",
-                 "openai/o4-mini", "openai/gpt-4.1-mini", "openai/gpt-5.3-codex", "mistral/mixtral-8x22b-instruct-v0.3"}
-
-
-@lru_cache(maxsize=None)
-def recorded(crawl: str) -> ParseResult:
-    source = load_sources().get(SOURCE)
-    out = ParseResult()
-    for page in RawArchive(RECORDED).pages(crawl, SOURCE):
-        out.extend(parse_page(page, source))
-    return out
 
 
 def golden_offers(crawl: str) -> dict[str, dict[tuple[str, str, str], dict[str, str | None]]]:
     """model -> offer key -> field -> value, for the golden models only."""
     out: dict[str, dict[tuple[str, str, str], dict[str, str | None]]] = {}
-    for o in recorded(crawl).observations:
+    for o in recorded(SOURCE, crawl).observations:
         if o.entity == "offer" and o.model_id in GOLDEN_MODELS:
             out.setdefault(o.model_id, {}).setdefault((o.provider_id, o.provider_model_id, o.variant), {})[o.field] = o.value
     return out
 
 
-def test_the_source_is_recorded_on_its_plan_dates():
-    assert sorted(p.parent.parent.name for p in RECORDED.glob(f"*/{SOURCE}/pages.jsonl")) == CRAWLS
-
-
 @pytest.mark.parametrize("crawl", CRAWLS)
-def test_recorded_folder_is_sealed_dated_and_fetched_from_the_start_url(crawl):
-    assert verify(RECORDED / crawl / SOURCE) == []
-    (fetch,) = [f for f in RawArchive(RECORDED).fetches(crawl) if f.source_id == SOURCE]
-    pages = list(RawArchive(RECORDED).pages(crawl, SOURCE))
-    day = f"{crawl[:4]}-{crawl[4:6]}-{crawl[6:8]}"
-    assert (fetch.status, fetch.errors, fetch.pages) == ("ok", [], len(pages))
-    assert fetch.started_at.date().isoformat() == day
-    assert [p.url for p in pages] == load_sources().get(SOURCE).start_urls
-    assert all(p.status == 200 and p.fetched_at.date().isoformat() == day for p in pages)
-
-
-@pytest.mark.parametrize("crawl", CRAWLS)
-def test_every_recorded_page_parses_without_errors(crawl):
-    result = recorded(crawl)
-    assert not [str(p) for p in result.problems if p.severity == "error"]
-    assert result.items >= 10
-    skips = [p.message for p in result.problems if p.severity == "skip"]
+def test_recorded_sample_spec_and_embeddings_are_skipped(crawl):
+    skips = [p.message for p in recorded(SOURCE, crawl).problems if p.severity == "skip"]
     assert any(m.startswith("sample_spec:") for m in skips) and any("'embedding'" in m for m in skips)
 
 
@@ -232,3 +206,42 @@ def test_recorded_providers_of_the_golden_models_stay_within_plan(crawl):
     for model_id, offers in golden_offers(crawl).items():
         assert {k[0] for k in offers} <= allowed[model_id], model_id
     assert "openai/gpt-4.1-mini" not in golden_offers(crawl) and "openai/gpt-5.3-codex" not in golden_offers(crawl)
+
+
+# --- the real price file (../shared/real/, skipped when absent) -------------------------------------
+
+REAL_FILE = REAL_PAGES.parent / "litellm-1.77.7-model_prices_and_context_window.json"
+
+
+@pytest.mark.skipif(not REAL_FILE.exists(), reason=f"{REAL_FILE} (LiteLLM's real price file, outside the repo) is absent")
+def test_real_price_file():
+    page = load_page(FIXTURES / SOURCE / "price_file").model_copy(update={
+        "sha256": hashlib.sha256(REAL_FILE.read_bytes()).hexdigest(), "body_file": REAL_FILE.name,
+        "base_dir": REAL_FILE.parent})  # the fixture's URL and headers, the real file's body
+    result = parse_page(page, load_sources().get(SOURCE))
+    assert result.items == 1293
+    # the only errors: W&B's 14 entries and Azure AI's jais-30b-chat, whose "per-token" prices
+    # ($5,000 to $540,000 per 1M) are in a unit the file does not state: refused, never stored
+    errors = [p for p in result.problems if p.severity == "error"]
+    assert len(errors) == 30 and all("not a per-token price" in p.message or "outside the plausible range" in p.message
+                                     for p in errors)
+    assert {p.message.split(":")[0] for p in errors} == {
+        *(f"wandb/{m}" for m in (
+            "openai/gpt-oss-120b", "openai/gpt-oss-20b", "zai-org/GLM-4.5", "Qwen/Qwen3-235B-A22B-Instruct-2507",
+            "Qwen/Qwen3-Coder-480B-A35B-Instruct", "Qwen/Qwen3-235B-A22B-Thinking-2507", "moonshotai/Kimi-K2-Instruct",
+            "meta-llama/Llama-3.1-8B-Instruct", "deepseek-ai/DeepSeek-V3.1", "deepseek-ai/DeepSeek-R1-0528",
+            "deepseek-ai/DeepSeek-V3-0324", "meta-llama/Llama-3.3-70B-Instruct",
+            "meta-llama/Llama-4-Scout-17B-16E-Instruct", "microsoft/Phi-4-mini-instruct")),
+        "azure_ai/jais-30b-chat"}
+    assert not [o for o in result.observations if o.provider_id == "wandb" and o.field.endswith("usd_per_mtok")]
+    assert max(Decimal(o.value) for o in result.observations
+               if o.field.endswith("_usd_per_mtok") and o.status == "known") == Decimal(600)  # o1-pro's output
+    o3 = offer_facts(result, "openai", "o3-mini")
+    assert (o3["input_usd_per_mtok"], o3["output_usd_per_mtok"], o3["cached_input_usd_per_mtok"]) == (
+        ("known", "1.1"), ("known", "4.4"), ("known", "0.55"))
+    sonnet = offer_facts(result, "anthropic", "claude-sonnet-4-5")
+    assert (sonnet["tier_threshold_tokens"], sonnet["input_usd_per_mtok_above_tier"],
+            sonnet["output_usd_per_mtok_above_tier"]) == (("known", "200000"), ("known", "6"), ("known", "22.5"))
+    grok = offer_facts(result, "xai", "grok-4-fast-reasoning")  # "2e6" in the file
+    assert grok["max_input_tokens"] == ("known", "2000000") and grok["input_usd_per_mtok"] == ("known", "0.2")
+    assert model_facts(result, "openai/o3-mini")["max_input_tokens"] == "200000"

@@ -2,12 +2,9 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from pathlib import Path
-
-import pytest
 
 from tests.parse_helpers import (
-    FIXTURES, load_page, run_case,
+    FIXTURES, load_page, model_facts, offer_facts, parse_real, run_case,
 )
 
 SOURCE = "openrouter"
@@ -106,33 +103,87 @@ def test_upstream_tags_resolve_through_the_curated_provider_spellings():
         "azure-openai", "deepinfra"]
 
 
-# --- a real response of the models API, outside the repo (local smoke test) -----------------------
+def test_route_tags_are_variants_and_only_a_precision_is_a_quantization():
+    result = run_case(CASES / "endpoints_routes_and_tiers")
+    offers = {(o.provider_id, o.variant) for o in result.observations}
+    assert offers == {("fireworks-ai", ""), ("fireworks-ai", "fast"), ("morph", "fast"),
+                      ("google-vertex", "global"), ("deepinfra", "")}
+    quant = {(o.provider_id, o.variant): o.value for o in result.observations if o.field == "quantization"}
+    # "fast" and "global" name routes, never a quantization; Morph's own field says fp4
+    assert quant == {("morph", "fast"): "fp4", ("deepinfra", ""): "bf16"}
 
-# ../shared/real beside the repo: present on the team's machines, absent elsewhere
-REAL_MODELS = Path(__file__).resolve().parents[2] / "shared" / "real" / "openrouter-api-v1-models-2026-05.json"
+
+def test_a_long_context_override_is_a_price_tier_never_the_base_price():
+    vertex = offer_facts(run_case(CASES / "endpoints_routes_and_tiers"), "google-vertex", None, "global")
+    assert (vertex["input_usd_per_mtok"], vertex["output_usd_per_mtok"]) == (("known", "4"), ("known", "20"))
+    # the lowest of the two thresholds (256000 before 512000, whatever their order)
+    assert (vertex["tier_threshold_tokens"], vertex["input_usd_per_mtok_above_tier"],
+            vertex["output_usd_per_mtok_above_tier"]) == (("known", "256000"), ("known", "8"), ("known", "40"))
+    skips = [p.message for p in run_case(CASES / "endpoints_routes_and_tiers").problems if p.severity == "skip"]
+    assert any("above 512000" in m for m in skips) and any("input_cache_read" in m for m in skips)
 
 
-@pytest.mark.skipif(not REAL_MODELS.exists(),
-                    reason=f"{REAL_MODELS} (a real OpenRouter models API response, outside the repo) is absent")
-def test_real_models_api_smoke():
-    import hashlib
-    from datetime import UTC, datetime
+def test_an_override_it_cannot_read_and_a_discount_are_errors_never_silence():
+    result = run_case(CASES / "endpoints_routes_and_tiers")
+    errors = {p.message.split(": ", 1)[1][:24]: p for p in result.problems if p.severity == "error"}
+    assert set(errors) == {"pricing.overrides[0] pri", "pricing states a discoun"}
+    assert "utc_end, utc_start" in errors["pricing.overrides[0] pri"].message
+    assert errors["pricing states a discoun"].provider_id == "deepinfra"
+    deepinfra = offer_facts(result, "deepinfra", None)
+    # the time-of-day prices are not folded into the base price; the listed price stands
+    assert deepinfra["input_usd_per_mtok"] == ("known", "2.5") and "tier_threshold_tokens" not in deepinfra
 
-    from pipeline.config import load_sources
-    from pipeline.models import RawPage
-    from pipeline.parse import parse_page
 
-    page = RawPage(source_id="openrouter", url="https://openrouter.ai/api/v1/models", status=200,
-                   fetched_at=datetime(2026, 5, 1, tzinfo=UTC),
-                   sha256=hashlib.sha256(REAL_MODELS.read_bytes()).hexdigest(),
-                   body_file=REAL_MODELS.name, base_dir=REAL_MODELS.parent)
-    result = parse_page(page, load_sources().get("openrouter"))
-    assert result.items >= 350  # 364 models in the copy
-    assert not [p for p in result.problems if "page unusable" in p.message]
-    o3 = {o.field: (o.status, o.value) for o in result.observations
-          if o.entity == "offer" and o.provider_id == "openrouter" and o.provider_model_id == "openai/o3-mini"}
+def test_router_aliases_are_skipped_not_models():
+    result = run_case(CASES / "models_list")
+    assert not [o for o in result.observations if "o-mini-latest" in o.model_id + (o.provider_model_id or "")]
+    assert any(p.severity == "skip" and p.message.startswith("~openai/o-mini-latest: a router alias")
+               for p in result.problems)
+
+
+# --- the real copies (../shared/real, skipped when absent) -----------------------------------------
+
+JSON = "application/json"
+KIMI_K3 = "https://openrouter.ai/api/v1/models/moonshotai/kimi-k3/endpoints"
+
+
+def test_real_kimi_k3_endpoints():
+    result = parse_real(SOURCE, "endpoints-moonshotai-kimi-k3-2026-08-25.json", KIMI_K3, JSON)
+    assert result.items == 4 and not result.problems
+    assert result.providers == {"fireworks-ai": "Fireworks", "alibaba": "Alibaba", "morph": "Morph"}
+    prices = {(o.provider_id, o.variant): offer_facts(result, o.provider_id, None, o.variant)
+              for o in result.observations}
+    assert {k: (v["input_usd_per_mtok"][1], v["output_usd_per_mtok"][1], v["cached_input_usd_per_mtok"][1])
+            for k, v in prices.items()} == {
+        ("fireworks-ai", ""): ("3", "15", "0.3"),
+        ("fireworks-ai", "fast"): ("4.5", "22.5", "0.45"),  # "fireworks/fast": a route, dearer
+        ("alibaba", ""): ("3.45", "17.25", "0.345"),
+        ("morph", "fast"): ("6", "22.5", "0.6"),
+    }
+    assert all(v["context_window"] == ("known", "1048576") for v in prices.values())
+    assert prices[("alibaba", "")]["max_output_tokens"] == ("known", "1048576")
+    assert prices[("fireworks-ai", "")]["max_output_tokens"] == ("unknown", None)
+    # only Morph states a precision ("fp4"); "fast" is never a quantization; the copy has no tiers
+    assert {(o.provider_id, o.value) for o in result.observations if o.field == "quantization"} == {("morph", "fp4")}
+    assert not [o for o in result.observations if "tier" in o.field]
+    assert {o.model_id for o in result.observations} == {"moonshotai/kimi-k3"}
+
+
+def test_real_models_api():
+    # the whole models list sits beside the page copies, in ../shared/real/
+    result = parse_real(SOURCE, "../../openrouter-api-v1-models-2026-05.json", "https://openrouter.ai/api/v1/models", JSON)
+    # 364 entries: 8 "~" router aliases and 3 priced per request or not text are skipped, 353 read
+    assert result.items == 353 and not [p for p in result.problems if p.severity == "error"]
+    skips = [p.message for p in result.problems if p.severity == "skip"]
+    aliases = sorted(m.split(":")[0] for m in skips if "router alias" in m)
+    assert len(skips) == 11 and len(aliases) == 8 and "~anthropic/claude-haiku-latest" in aliases
+    assert not [o for o in result.observations if "~" in o.model_id or "~" in (o.provider_model_id or "")]
+    o3 = offer_facts(result, "openrouter", "openai/o3-mini")
     assert o3["input_usd_per_mtok"] == ("known", "1.1") and o3["output_usd_per_mtok"] == ("known", "4.4")
     assert o3["context_window"] == ("known", "200000")  # OpenRouter's serving limit, on its offer
+    llama = offer_facts(result, "openrouter", "meta-llama/llama-3.2-1b-instruct")
+    assert (llama["input_usd_per_mtok"], llama["context_window"]) == (("known", "0.027"), ("known", "60000"))
+    assert model_facts(result, "meta/llama-3.2-1b-instruct")["name"] == "Llama 3.2 1B Instruct"
     # dynamic prices ("-1") are counted skips, never a negative price
     assert all(Decimal(o.value) >= 0 for o in result.observations
                if o.field.endswith("_usd_per_mtok") and o.status == "known")

@@ -131,7 +131,10 @@ class Ctx:
             body = h.body_path(cf, "pricing")
             text = body.read_text()
             text = text.replace("$0.027 per M input tokens", "$0.031 per M input tokens")
-            text = re.sub(r"<tr><td><a href=\"/workers-ai/models/deepseek-r1-distill-qwen-32b/\">.*?</tr>\n", "", text)
+            # the DeepSeek row of the markdown LLM table: its whole line
+            text, n = re.subn(r"^\|[^\n]*@cf/deepseek-ai/deepseek-r1-distill-qwen-32b\b[^\n]*\n", "", text, flags=re.M)
+            if n != 1:
+                raise RuntimeError(f"crawl X: {n} DeepSeek rows removed from Cloudflare's page, expected 1")
             body.write_text(text)
             h.reseal(cf)
             return d

@@ -18,7 +18,7 @@ from bench.faults.core import Ctx, Outcome, case
 from bench.faults.server import FaultServer, Reply
 
 CF = "cloudflare-workers-ai"
-CF_PATH = "/workers-ai/platform/pricing/"
+CF_PATH = "/workers-ai/platform/pricing/index.md"  # the markdown form of the pricing page
 OR_LIST = "/api/v1/models"
 LITELLM_PATH = "/BerriAI/litellm/main/model_prices_and_context_window.json"
 
@@ -96,12 +96,23 @@ def _cf_body() -> bytes:
     return h.recorded_routes(sources=[CF])[CF_PATH][2]
 
 
+def _llm_row_spans(body: bytes) -> list[tuple[int, int]]:
+    """(start, end) of every row line (newline included) of the markdown "LLM model pricing" table
+    that names a Workers AI model (``@cf/`` / ``@hf/``)."""
+    m = re.search(rb"^## LLM model pricing[^\n]*\n(.*?)(?=^#|\Z)", body, re.S | re.M)
+    if not m:
+        return []
+    return [(r.start(), r.end()) for r in re.finditer(rb"^\|[^\n]*@(?:cf|hf)/[^\n]*(?:\n|\Z)", body[:m.end()], re.M)
+            if r.start() >= m.start(1)]
+
+
 def _llm_rows(body: bytes) -> int:
-    m = re.search(rb'id="llm-model-pricing".*?<tbody>(.*?)(</tbody>|$)', body, re.S)
-    return m.group(1).count(b"<tr>") if m else 0
+    return len(_llm_row_spans(body))
 
 
-def _shrink(ctx: Ctx, body: bytes, what: str) -> Outcome:
+def _shrink(ctx: Ctx, body: bytes, what: str, expect_ok: bool = False) -> Outcome:
+    """Serve ``body`` as Cloudflare's page. Not ok expected: the source is not judged ok and no
+    Cloudflare offer is retired or changed. Ok expected: it is ok, and equally nothing is lost."""
     def alter(routes: dict[str, Reply], base: str) -> None:
         routes[CF_PATH].body = body
     lv = run_live(ctx, [CF], alter)
@@ -109,7 +120,7 @@ def _shrink(ctx: Ctx, body: bytes, what: str) -> Outcome:
         return False, why
     health = lv.health(CF)
     lost = _nothing_lost(ctx, lv, CF)
-    ok = health not in ("ok", "not loaded") and not lost and lv.proc.rc is not None
+    ok = (health == "ok" if expect_ok else health not in ("ok", "not loaded")) and not lost and lv.proc.rc is not None
     if health == "not loaded":
         lost.insert(0, "source not loaded at all")
     return ok, (f"{what}: rc={lv.proc.rc}, health={health} ({str(lv.row(CF).get('reason'))[:120]}); "
@@ -119,23 +130,44 @@ def _shrink(ctx: Ctx, body: bytes, what: str) -> Outcome:
 @case("shrink", "cloudflare_1_of_7_rows", "1 of 7 LLM rows served: source not ok, no Cloudflare offer retired", quick=True)
 def shrink_one_row(ctx: Ctx) -> Outcome:
     body = _cf_body()
-    m = re.search(rb'(id="llm-model-pricing".*?<tbody>\n?<tr>.*?</tr>\n?)(.*?)(</tbody>)', body, re.S)
-    assert m, "LLM table not found in the recorded page"
-    cut = body[:m.end(1)] + body[m.start(3):]
+    rows = _llm_row_spans(body)
+    assert len(rows) == 7, f"{len(rows)} LLM rows in the recorded page, expected 7"
+    cut = body[:rows[1][0]] + body[rows[-1][1]:]  # rows 2..7 gone, the page otherwise whole
     assert _llm_rows(cut) == 1
     return _shrink(ctx, cut, "1 LLM row of 7")
 
 
-def _truncated(share: float) -> Callable[[Ctx], Outcome]:
+def _cut_in_row(row: int) -> Callable[[Ctx], Outcome]:
+    """The page cut inside the price cell of LLM row ``row``: in its output price after ``$`` and
+    three characters (``$4.8`` of ``$4.881``), where the short row would read as a smaller price."""
     def run(ctx: Ctx) -> Outcome:
         body = _cf_body()
-        cut = body[:int(len(body) * share)]
-        return _shrink(ctx, cut, f"cut at {share:.0%} ({len(cut)} of {len(body)} bytes, {_llm_rows(cut)} of 7 LLM rows left)")
+        rows = _llm_row_spans(body)
+        assert len(rows) == 7, f"{len(rows)} LLM rows in the recorded page, expected 7"
+        start, end = rows[row - 1]
+        line = body[start:end]
+        at = start + line.rindex(b"$", 0, line.index(b" per M output tokens")) + 4
+        cut = body[:at]
+        return _shrink(ctx, cut, f"cut in LLM row {row}'s price cell ({len(cut)} of {len(body)} bytes, "
+                                 f"ends {cut[-12:].decode(errors='replace')!r})")
     return run
 
 
-case("shrink", "cloudflare_truncated_56pct", "page cut at 56% of bytes mid-table: source not ok, nothing retired")(_truncated(0.56))
-case("shrink", "cloudflare_truncated_60pct", "page cut at 60% of bytes mid-table: source not ok, nothing retired")(_truncated(0.60))
+for _row in (2, 4, 7):
+    case("shrink", f"cloudflare_cut_in_llm_row_{_row}",
+         f"page cut inside LLM row {_row}'s price cell: source not ok, nothing retired or changed")(_cut_in_row(_row))
+
+
+@case("shrink", "cloudflare_cut_after_llm_table",
+      "page cut after the LLM table (in the next heading): source ok, every Cloudflare offer kept as it was")
+def shrink_cut_after_llm_table(ctx: Ctx) -> Outcome:
+    body = _cf_body()
+    at = body.index(b"## Embeddings model pricing") + len(b"## Embed")
+    rows = _llm_row_spans(body)
+    assert len(rows) == 7 and rows[-1][1] < at
+    cut = body[:at]
+    return _shrink(ctx, cut, f"cut after the LLM table ({len(cut)} of {len(body)} bytes, {_llm_rows(cut)} of 7 LLM rows)",
+                   expect_ok=True)
 
 
 # ------------------------------------------------------------------------------------------
@@ -513,12 +545,12 @@ def http_timeout(ctx: Ctx) -> Outcome:
 @case("http", "oversize_body", "300 KB page, DOWNLOAD_MAXSIZE=100000: failed naming URL and the size limit, nothing retired")
 def http_oversize(ctx: Ctx) -> Outcome:
     r = _page()
-    r.body = r.body.replace(b"</body>", b"<!-- " + b"x" * 300_000 + b" --></body>")
+    r.body = r.body + b"\n<!-- " + b"x" * 300_000 + b" -->\n"  # the markdown page, padded past the limit
     return _http(ctx, r, f"{len(r.body)} bytes, limit 100000", False, ["MAXSIZE", "max size", "too large", "exceeds"],
                  settings={"DOWNLOAD_MAXSIZE": "100000", "DOWNLOAD_WARNSIZE": "50000"})
 
 
-@case("http", "connection_dropped", "connection reset after 3000 of 12973 bytes: failed/partial naming URL, nothing retired")
+@case("http", "connection_dropped", "connection reset after 3000 bytes of the ~7 KB page: failed/partial naming URL, nothing retired")
 def http_drop(ctx: Ctx) -> Outcome:
     r = _page()
     r.drop_after = 3000

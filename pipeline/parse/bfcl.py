@@ -28,15 +28,13 @@ from __future__ import annotations
 import csv
 import io
 import re
-from decimal import Decimal, InvalidOperation
-
-from pydantic import ValidationError
 
 from pipeline import normalize
 from pipeline.benchmarks import canonical_benchmark
 from pipeline.config import SourceConfig
 from pipeline.identity import IdentityError, resolve
-from pipeline.models import Observation, PageLayoutError, ParseResult, Problem, RawPage
+from pipeline.models import PageLayoutError, ParseResult, RawPage
+from pipeline.parse.collect import PageOut, const, load_text, percent
 
 SCORE_COLUMN = "overall acc"
 MODEL_COLUMN = "model"
@@ -48,10 +46,7 @@ BENCHMARK_ID, BENCHMARK_NAME = canonical_benchmark("BFCL") or ("bfcl", "BFCL")
 
 
 def parse(page: RawPage, source: SourceConfig) -> ParseResult:
-    try:
-        text = page.body().decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        raise PageLayoutError(f"leaderboard CSV is not UTF-8 text ({e})") from None
+    text = load_text(page, "leaderboard CSV").lstrip("\ufeff")
     # Keep each row's line in the file (blank lines skipped, quoted newlines counted) so a
     # Problem points at the line a person would open.
     reader = csv.reader(io.StringIO(text))
@@ -67,22 +62,17 @@ def parse(page: RawPage, source: SourceConfig) -> ParseResult:
     s_col, m_col = header.index(SCORE_COLUMN), header.index(MODEL_COLUMN)
     o_col = header.index(ORG_COLUMN) if ORG_COLUMN in header else None
     score_header = rows[0][s_col].strip()
-
-    result = ParseResult()
-
-    def problem(message: str, field: str | None = None, severity: str = "error") -> None:
-        result.problems.append(Problem(source_id=source.id, url=page.url, field=field, message=message,
-                                       severity=severity))  # type: ignore[arg-type]
+    out = PageOut(page, source)
 
     # (model_id, preference, line, display name, score text), in file order
     candidates: list[tuple[str, tuple[bool, int], int, str, str]] = []
     for line, row in numbered[1:]:
         if len(row) != len(header):
-            problem(f"line {line}: {len(row)} cells, the header has {len(header)}: row not read")
+            out.problem(f"line {line}: {len(row)} cells, the header has {len(header)}: row not read")
             continue
         display = row[m_col].strip()
         if not display:
-            problem(f"line {line}: no model name")
+            out.problem(f"line {line}: no model name")
             continue
         m = _MODE.search(display)
         name, mode = (display[: m.start()].strip(), m.group("mode").strip()) if m else (display, "")
@@ -90,7 +80,7 @@ def parse(page: RawPage, source: SourceConfig) -> ParseResult:
         try:
             model_id = resolve(f"{_slug(org)}/{name}" if _slug(org) else name).model_id
         except IdentityError as e:
-            problem(f"{display!r}: no canonical model ({e}): not read", severity="skip")
+            out.skip(f"{display!r}: no canonical model ({e}): not read")
             continue
         candidates.append((model_id, (mode != PREFERRED_MODE, line), line, display, row[s_col].strip()))
 
@@ -102,39 +92,19 @@ def parse(page: RawPage, source: SourceConfig) -> ParseResult:
     for model_id, pref, line, display, raw in candidates:
         best = chosen[model_id]
         if best[2] != line:
-            problem(f"{display!r} (line {line}): {model_id} is read from {best[3]!r} (line {best[2]}): "
-                    f"{PREFERRED_MODE} mode preferred, then rank; not read twice", field="score", severity="skip")
+            out.skip(f"{display!r} (line {line}): {model_id} is read from {best[3]!r} (line {best[2]}): "
+                     f"{PREFERRED_MODE} mode preferred, then rank; not read twice", field="score")
             continue
         if normalize.is_unknown(raw):
-            problem(f"{display!r}: no overall accuracy ({raw!r}): not read", field="score", severity="skip")
+            out.skip(f"{display!r}: no overall accuracy ({raw!r}): not read", field="score")
             continue
-        try:
-            score = Observation(source_id=source.id, url=page.url, entity="benchmark", model_id=model_id,
-                                benchmark_id=BENCHMARK_ID, field="score", raw=raw, value=_percent(raw))
-        except (ValueError, ValidationError) as e:
-            msg = "; ".join(x["msg"] for x in e.errors()) if isinstance(e, ValidationError) else str(e)
-            problem(f"{display!r}: cannot read score from {raw!r}: {msg}", field="score")
-            continue
-        name = Observation(source_id=source.id, url=page.url, entity="benchmark", model_id=model_id,
-                           benchmark_id=BENCHMARK_ID, field="benchmark_name", raw=score_header, value=BENCHMARK_NAME)
-        result.observations += [score, name]
-        result.items += 1
-    return result
+        if out.add("benchmark", model_id, "score", raw, percent, who=repr(display), benchmark_id=BENCHMARK_ID):
+            out.add("benchmark", model_id, "benchmark_name", score_header, const(BENCHMARK_NAME), who=repr(display),
+                    benchmark_id=BENCHMARK_ID)
+            out.result.items += 1
+    return out.result
 
 
 def _slug(org: str) -> str:
     """"Meta" -> "meta", "Mistral AI" -> "mistral-ai" (the identity rules' creator prefixes)."""
     return re.sub(r"[^a-z0-9]+", "-", org.lower()).strip("-")
-
-
-def _percent(raw: str) -> str:
-    """"53.2%" or "53.2" -> "53.2" (percent, exact)."""
-    text = raw.strip()
-    text = text[:-1].strip() if text.endswith("%") else text
-    try:
-        d = Decimal(text)
-    except InvalidOperation:
-        raise ValueError("not a percentage") from None
-    if not d.is_finite() or d < 0 or d > 100:
-        raise ValueError("not a percentage between 0 and 100")
-    return normalize.decimal_text(d)

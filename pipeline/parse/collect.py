@@ -37,8 +37,13 @@ class Number(Decimal):
 def load_json(page: RawPage, what: str) -> Any:
     """The page's JSON with every number exact (floats as ``Number``); a page that is not UTF-8 JSON
     is a layout problem naming ``what`` ("price file", "catalog")."""
+    return json_of(page.body(), what)
+
+
+def json_of(body: bytes, what: str) -> Any:
+    """``load_json`` of a body in hand (a spider deciding its next request from a stored page)."""
     try:
-        return json.loads(page.body().decode("utf-8"), parse_float=Number)
+        return json.loads(body.decode("utf-8"), parse_float=Number)
     except UnicodeDecodeError as e:
         raise PageLayoutError(f"{what} is not UTF-8 text ({e})") from None
     except json.JSONDecodeError as e:
@@ -92,7 +97,8 @@ class PageOut:
     def add(self, entity: Entity, model_id: str, field: str, raw: Any, convert: Convert, *, who: str,
             offer: Offer | None = None, benchmark_id: str | None = None, shown: str | None = None) -> bool:
         """One observation of ``field``. JSON null or an unknown marker ("-", "N/A", blank) states
-        "unknown" (never zero); so does ``convert`` returning None. A value ``convert`` cannot read
+        "unknown" (never zero); so does ``convert`` returning None; ``convert=not_offered`` states
+        that there is none (a cell "Not available"). A value ``convert`` cannot read
         becomes an error naming ``who``, the field and the text. ``shown`` overrides the raw text
         kept (when the source's value is not a scalar)."""
         provider_id, provider_model_id, variant = offer or (None, None, "")
@@ -101,11 +107,11 @@ class PageOut:
             unknown = not isinstance(convert, const) and (
                 raw is None or (isinstance(raw, str) and normalize.is_unknown(raw)))
             value = None if unknown else convert(raw)
+            status = "not_offered" if convert is not_offered else "known" if value is not None else "unknown"
             obs = Observation(
                 source_id=self.source.id, url=self.page.url, entity=entity, model_id=model_id,
                 provider_id=provider_id, provider_model_id=provider_model_id, variant=variant,
-                benchmark_id=benchmark_id, field=field, raw=text, value=value,
-                status="known" if value is not None else "unknown",
+                benchmark_id=benchmark_id, field=field, raw=text, value=value, status=status,
             )
         except _READ_ERRORS as e:
             self.problem(f"{who}: cannot read {field} from {text!r}: {error_text(e)}",
@@ -200,6 +206,57 @@ def text(raw: Any) -> str:
     return raw.strip()
 
 
+def count(raw: Any) -> str:
+    """A JSON whole number >= 0 that is not a token count (parameters, experts)."""
+    if not isinstance(raw, int) or isinstance(raw, bool) or raw < 0:
+        raise ValueError("expected a non-negative integer")
+    return str(raw)
+
+
+def percent(raw: Any) -> str:
+    """A benchmark score in percent, 0 to 100: "53.2%", "53.2" or an exact JSON number."""
+    if isinstance(raw, (bool, float)) or not isinstance(raw, (str, int, Decimal)):
+        raise ValueError("expected a percentage")
+    text = str(raw).strip()
+    text = text[:-1].strip() if text.endswith("%") else text
+    try:
+        d = Decimal(text)
+    except ArithmeticError:
+        raise ValueError("not a percentage") from None
+    if not d.is_finite() or d < 0 or d > 100:
+        raise ValueError("not a percentage between 0 and 100")
+    return normalize.decimal_text(d)
+
+
+def fraction_percent(raw: Any) -> str:
+    """A benchmark score written as a fraction of 1 (exact JSON 0.791) -> percent, exactly ("79.1")."""
+    if isinstance(raw, bool) or not isinstance(raw, (int, Decimal)):
+        raise ValueError("expected a number")
+    d = Decimal(raw)
+    if not d.is_finite() or d < 0 or d > 1:
+        raise ValueError("expected a fraction between 0 and 1")
+    return normalize.decimal_text(d.scaleb(2))
+
+
+class usd_per:
+    """A converter of an exact USD price per ``unit`` ("token", "ktok", "mtok": a price list's
+    "1K tokens") written as text or an exact number -> USD per 1M tokens."""
+
+    def __init__(self, unit: normalize.PriceUnit) -> None:
+        self.unit = unit
+
+    def __call__(self, raw: Any) -> str:
+        if isinstance(raw, (bool, float)) or not isinstance(raw, (str, int, Decimal)):
+            raise ValueError("expected an exact number")
+        return normalize.decimal_text(normalize.price_per_mtok(raw, self.unit))
+
+
+def not_offered(_raw: Any) -> None:
+    """The converter of a cell that says the offer has no such price ("Not available"): the
+    observation's status is ``not_offered``, with no value (see ``PageOut.add``)."""
+    return None
+
+
 class const:
     """A converter that states ``value`` whatever the source wrote, even nothing (a row that means
     "free": "0"; a closed model's license, which its page implies without a cell)."""
@@ -209,3 +266,39 @@ class const:
 
     def __call__(self, _raw: Any) -> str:
         return self.value
+
+
+# A provider's processing tiers as its pages name them -> the offer's variant: Standard is the
+# base offer; Batch, Flex and Priority are routes of their own (comparisons.yaml: non-standard).
+SERVICE_TIERS = {"standard": "", "batch": "batch", "flex": "flex", "priority": "priority"}
+
+
+def stated_discount(out: PageOut, who: str, raw: Any,
+                    key: tuple[Entity | None, str | None, str | None, str | None] | None = None) -> None:
+    """A ``discount`` beside a price list (DeepInfra's and OpenRouter's ``pricing``). Absent, null or
+    0 says nothing. Any other value is an error naming it: what it is (a fraction or a percentage,
+    of which prices, until when) is not stated, so it is never applied; the listed prices stand."""
+    if raw is None or (isinstance(raw, (int, Decimal)) and not isinstance(raw, bool) and raw == 0):
+        return
+    out.problem(f"{who}: pricing states a discount of {raw_text(raw)!r}, and not what it is (a fraction or a "
+                "percentage, of which prices, until when): the listed prices are recorded undiscounted", key=key)
+
+
+TIER_FIELDS = {"input": "input_usd_per_mtok_above_tier", "output": "output_usd_per_mtok_above_tier"}
+
+
+def price_tiers(out: PageOut, model_id: str, offer: Offer, tiers: dict[int, dict[str, Any]], convert: Convert, *,
+                who: str) -> None:
+    """Prices tiered by prompt size, ``{threshold: {"input": raw, "output": raw}}`` (LiteLLM's
+    ``*_above_200k_tokens``, models.dev's ``cost.tiers``, OpenRouter's ``min_prompt_tokens``
+    overrides) -> the tier fields of the lowest threshold, which hold one tier; every higher
+    tier is a skip naming it. Never folded into the base price."""
+    if not tiers:
+        return
+    threshold = min(tiers)
+    out.offer(model_id, offer, "tier_threshold_tokens", threshold, tokens, who=who)
+    for side, raw in sorted(tiers[threshold].items()):
+        out.offer(model_id, offer, TIER_FIELDS[side], raw, convert, who=who)
+    for other in sorted(tiers)[1:]:
+        out.skip(f"{who}: a second price tier above {other} prompt tokens: only the first tier "
+                 f"(above {threshold}) is recorded", field="tier_threshold_tokens")

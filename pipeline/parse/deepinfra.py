@@ -1,41 +1,60 @@
 """DeepInfra's models listing (``GET https://api.deepinfra.com/models/list``, JSON).
 
-A JSON list, one object per deployed model::
+A JSON list, one object per deployed model (the layout of the real listing)::
 
-    {"model_name": "meta-llama/Llama-3.2-3B-Instruct", "type": "text-generation",
-     "reported_type": "text-generation", "description": "...", "tags": [...],
-     "pricing": {"type": "input_tokens", "cents_per_input_token": 0.000001,
-                 "cents_per_output_token": 0.000002},
-     "max_tokens": 128000, "quantization": "bfloat16", "deprecated": null, "replaced_by": null}
+    {"model_name": "moonshotai/Kimi-K2.5", "type": "text-generation", "description": "...",
+     "max_tokens": 262144, "tags": ["json", "reasoning", ...],
+     "pricing": {"type": "tokens", "cents_per_input_token": 4.5e-05, "cents_per_output_token": 0.000225,
+                 "rate_per_input_token_cached": 0.15555556, "rate_per_input_token_cache_write": null},
+     "deprecated": null, "quantization": "fp4"}
 
 Each text-generation model is one offer ``deepinfra`` / ``model_name`` (the provider's own
 page for its own offer): input and output prices, ``context_window`` from ``max_tokens`` (the
-serving limit DeepInfra states for the deployment) and ``quantization`` when stated.
+serving limit DeepInfra states for the deployment: Kimi-K2.5's 262,144 is its whole window) and
+``quantization`` when stated.
 
 Quirks handled here:
 
-- Prices are in US *cents* per single token: 0.000001 cents/token = $0.01 per 1M tokens. The
-  cents are turned into dollars by moving the decimal point (exact, no arithmetic), then
-  ``normalize.price_per_mtok(..., "token")``. Numbers are read exactly, never through floats;
-  ``Observation.raw`` is the number as the listing wrote it (cents per token).
-- Entries of other types (embeddings, text-to-image, speech) and entries priced otherwise
-  (per second, per image, per character) are skipped with a reason; so are deprecated
-  deployments (``deprecated`` set, usually with ``replaced_by``).
+- Prices are in US *cents* per single token: 4.5e-05 cents/token = $0.45 per 1M tokens
+  (``collect.cents_per_token``: the decimal point moved, exact). ``Observation.raw`` is the
+  number as the listing wrote it (cents per token).
+- ``pricing.type`` says how the entry is billed. ``"tokens"`` (input and output per token) is
+  what text-generation entries use and the only type read. Real listings price embeddings by
+  ``"input_tokens"`` (input only), and media models per second, image, character: a
+  text-generation entry billed so is skipped with a reason. A type this parser does not know is
+  an error, never a silent skip: it is how a changed listing would show.
+- ``rate_per_input_token_cached`` is not a price: it is the cached-input price as a *ratio of
+  the input price* (Kimi-K2.5: 0.15555556 x $0.45 = $0.0700000002, i.e. $0.07 = 7/45 of the input
+  price, rounded by the listing to 8 decimals; read as cents per token it would be $1,555.56 per
+  1M, far above any input price). Because the listing rounds the ratio, the exact cached price
+  cannot be recovered from it (0.07 is the likely price, but 0.0700000004 is as consistent with
+  the ratio): it is not stated; a skip names the ratio and the approximate price instead.
+- A ``discount`` in ``pricing`` (none in the listings seen) is not applied: what it is (a
+  fraction or a percentage, of which prices, until when) is not stated, so the listed prices are
+  recorded and the discount is an error naming its value, never silently dropped.
+- Entries of other types (embeddings, text-to-image, speech) are skipped with a reason; so are
+  deprecated deployments (``deprecated`` set, usually with ``replaced_by``).
 
 ``items`` counts the offers the page yielded.
 """
 from __future__ import annotations
 
-import json
 from decimal import Decimal
-from typing import Any, Callable
-
-from pydantic import ValidationError
+from typing import Any
 
 from pipeline import normalize
 from pipeline.config import SourceConfig
 from pipeline.identity import IdentityError, resolve
-from pipeline.models import Observation, PageLayoutError, ParseResult, Problem, RawPage
+from pipeline.models import PageLayoutError, ParseResult, RawPage
+from pipeline.parse.collect import (
+    PageOut,
+    cents_per_token,
+    load_json,
+    raw_text,
+    stated_discount,
+    text,
+    tokens,
+)
 
 PROVIDER_ID = "deepinfra"
 TEXT_TYPES = ("text-generation",)
@@ -43,98 +62,21 @@ PRICE_FIELDS = {
     "cents_per_input_token": "input_usd_per_mtok",
     "cents_per_output_token": "output_usd_per_mtok",
 }
-
-
-class _Number(Decimal):
-    """A JSON number read exactly, remembering how the listing wrote it (for Observation.raw)."""
-
-    text: str
-
-    def __new__(cls, text: str) -> _Number:
-        obj = super().__new__(cls, text)
-        obj.text = text
-        return obj
-
-
-def _raw_text(raw: Any) -> str | None:
-    if raw is None:
-        return None
-    return raw.text if isinstance(raw, _Number) else str(raw)
-
-
-class _Out:
-    def __init__(self, page: RawPage, source: SourceConfig) -> None:
-        self.page = page
-        self.source = source
-        self.result = ParseResult()
-
-    def problem(self, message: str, field: str | None = None, severity: str = "error") -> None:
-        self.result.problems.append(Problem(
-            source_id=self.source.id, url=self.page.url, field=field, message=message,
-            severity=severity,  # type: ignore[arg-type]
-        ))
-
-    def offer(self, model_id: str, pmid: str, field: str, raw: Any, convert: Callable[[Any], str],
-              variant: str = "") -> bool:
-        raw_text = _raw_text(raw)
-        try:
-            unknown = raw is None or (isinstance(raw, str) and normalize.is_unknown(raw))
-            obs = Observation(
-                source_id=self.source.id, url=self.page.url, entity="offer", model_id=model_id,
-                provider_id=PROVIDER_ID, provider_model_id=pmid, variant=variant, field=field, raw=raw_text,
-                value=None if unknown else convert(raw), status="unknown" if unknown else "known",
-            )
-        except (ValueError, TypeError, ArithmeticError, ValidationError) as e:
-            msg = "; ".join(x["msg"] for x in e.errors()) if isinstance(e, ValidationError) else str(e)
-            self.problem(f"{pmid}: cannot read {field} from {raw_text!r}: {msg}", field=field)
-            return False
-        self.result.observations.append(obs)
-        return True
-
-
-def _cents_to_dollars(d: Decimal) -> Decimal:
-    """Exactly d / 100: the same digits, the decimal point moved two places."""
-    sign, digits, exp = d.as_tuple()
-    assert isinstance(exp, int)
-    return Decimal((sign, digits, exp - 2))
-
-
-def _price(raw: Any) -> str:
-    if isinstance(raw, bool) or not isinstance(raw, (int, str, Decimal)):
-        raise ValueError("expected a number of cents per token")
-    try:
-        cents = Decimal(raw.strip() if isinstance(raw, str) else raw)
-    except ArithmeticError:
-        raise ValueError("not a number") from None
-    if not cents.is_finite():
-        raise ValueError("not a finite number")
-    return normalize.decimal_text(normalize.price_per_mtok(_cents_to_dollars(cents), "token"))
-
-
-def _tokens(raw: Any) -> str:
-    if isinstance(raw, Decimal):
-        raise ValueError("expected a whole number of tokens")
-    return str(normalize.parse_tokens(raw))
-
-
-def _text(raw: Any) -> str:
-    if not isinstance(raw, str) or not raw.strip():
-        raise ValueError("expected non-empty text")
-    return raw.strip()
+TOKEN_PRICING = "tokens"
+# Pricing types of real listings that are not input+output per token: a text-generation entry
+# billed so is skipped with its type (anything else is an unknown type: an error).
+OTHER_PRICING = ("input_tokens", "time", "input_length", "output_length", "image_units")
+# Cache prices stated as a ratio of the input price (see the module doc): named, never stated.
+CACHE_RATIOS = {"rate_per_input_token_cached": "cached input", "rate_per_input_token_cache_write": "cache write"}
 
 
 def parse(page: RawPage, source: SourceConfig) -> ParseResult:
-    try:
-        doc = json.loads(page.body().decode("utf-8"), parse_float=_Number)
-    except UnicodeDecodeError as e:
-        raise PageLayoutError(f"models list is not UTF-8 text ({e})") from None
-    except json.JSONDecodeError as e:
-        raise PageLayoutError(f"models list is not valid JSON ({e})") from None
+    doc = load_json(page, "models list")
     if not isinstance(doc, list):
         raise PageLayoutError(f"models list is a JSON {type(doc).__name__}, not a list of models")
     if not any(isinstance(m, dict) and "model_name" in m for m in doc):
         raise PageLayoutError("no entry of the models list has a 'model_name'")
-    out = _Out(page, source)
+    out = PageOut(page, source)
     seen: set[str] = set()
     for i, entry in enumerate(doc):
         name = entry.get("model_name") if isinstance(entry, dict) else None
@@ -143,43 +85,69 @@ def parse(page: RawPage, source: SourceConfig) -> ParseResult:
             continue
         name = name.strip()
         if name in seen:
-            out.problem(f"{name}: listed twice: the first entry is recorded", severity="skip")
+            out.skip(f"{name}: listed twice: the first entry is recorded")
             continue
         seen.add(name)
         _entry(out, name, entry)
     return out.result
 
 
-def _entry(out: _Out, name: str, entry: dict[str, Any]) -> None:
+def _entry(out: PageOut, name: str, entry: dict[str, Any]) -> None:
     kind = entry.get("type")
     if kind not in TEXT_TYPES:
-        out.problem(f"{name}: type {kind!r}, not a text-generation model", severity="skip")
+        out.skip(f"{name}: type {kind!r}, not a text-generation model")
         return
     if entry.get("deprecated"):
         replaced = entry.get("replaced_by")
-        out.problem(f"{name}: deprecated{f' (replaced by {replaced})' if replaced else ''}", severity="skip")
+        out.skip(f"{name}: deprecated{f' (replaced by {replaced})' if replaced else ''}")
         return
     pricing = entry.get("pricing")
     if not isinstance(pricing, dict):
         out.problem(f"{name}: no 'pricing' object", field="input_usd_per_mtok")
         return
-    if pricing.get("type") != "input_tokens":
-        out.problem(f"{name}: priced by {pricing.get('type')!r}, not per token", severity="skip")
+    billed = pricing.get("type")
+    if billed != TOKEN_PRICING:
+        if billed in OTHER_PRICING:
+            out.skip(f"{name}: priced by {billed!r}, not per input and output token")
+        else:
+            out.problem(f"{name}: pricing type {raw_text(billed)!r} is not one this parser knows "
+                        f"(known: {TOKEN_PRICING!r}, {', '.join(map(repr, OTHER_PRICING))}): no price recorded",
+                        field="input_usd_per_mtok")
         return
     try:
         ident = resolve(name, PROVIDER_ID)
     except IdentityError as e:
         out.problem(f"{name}: {e}")
         return
-    model_id, v = ident.model_id, ident.variant  # a quantized id is a variant of the model's offer
+    # a quantized id is a variant of the model's offer
+    offer = (PROVIDER_ID, name, ident.variant)
     for key, field in PRICE_FIELDS.items():
         if key in pricing:
-            out.offer(model_id, name, field, pricing[key], _price, v)
+            out.offer(ident.model_id, offer, field, pricing[key], cents_per_token, who=name)
         else:
-            out.problem(f"{name}: pricing states no {key!r}", field=field)
+            out.problem(f"{name}: pricing states no {key!r}", field=field,
+                        key=("offer", ident.model_id, PROVIDER_ID, ident.variant))
+    _cache_ratios(out, name, pricing)
+    stated_discount(out, name, pricing.get("discount"), key=("offer", ident.model_id, PROVIDER_ID, ident.variant))
     if entry.get("max_tokens") is not None:
-        out.offer(model_id, name, "context_window", entry["max_tokens"], _tokens, v)
+        out.offer(ident.model_id, offer, "context_window", entry["max_tokens"], tokens, who=name)
     quant = entry.get("quantization")
     if isinstance(quant, str) and not normalize.is_unknown(quant):
-        out.offer(model_id, name, "quantization", quant, _text, v)
+        out.offer(ident.model_id, offer, "quantization", quant, text, who=name)
     out.result.items += 1
+
+
+def _cache_ratios(out: PageOut, name: str, pricing: dict[str, Any]) -> None:
+    """A cache price stated as a ratio of the input price: named in a skip, never stated as a price."""
+    base = pricing.get("cents_per_input_token")
+    for key, what in CACHE_RATIOS.items():
+        ratio = pricing.get(key)
+        if ratio is None:
+            continue
+        try:
+            about = f" (about ${normalize.decimal_text(Decimal(cents_per_token(base)) * ratio)} per 1M)"
+        except (ValueError, TypeError, ArithmeticError):
+            about = ""
+        out.skip(f"{name}: {key} {raw_text(ratio)} is the {what} price as a ratio of the input price{about}, "
+                 "a ratio the listing rounds (to 8 decimals), so the exact price cannot be recovered: not recorded",
+                 field="cached_input_usd_per_mtok" if what == "cached input" else "cache_write_usd_per_mtok")

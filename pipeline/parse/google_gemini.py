@@ -1,8 +1,9 @@
 """Gemini API: the Markdown source of the pricing page (ai.google.dev/gemini-api/docs/pricing.md.txt).
 
-The page has one ``## <model name>`` section per model, its API model code just below the
-heading (``*[`gemini-2.5-pro`](...)*``), then one table per processing tier (``### Standard``,
-``### Batch``; older sections have the table right under the heading)::
+The page has one ``## <model name>`` section per model, its API model codes on a line of their
+own below the heading (``_`gemini-2.5-pro`_``, ``*[`gemini-2.5-pro`](...)*``; a section may name
+several: ``_`gemini-3.1-pro-preview` and `gemini-3.1-pro-preview-customtools`_``), then one table
+per service tier::
 
     |   | Free Tier | Paid Tier, per 1M tokens in USD |
     |---|---|---|
@@ -10,45 +11,56 @@ heading (``*[`gemini-2.5-pro`](...)*``), then one table per processing tier (``#
     | Output price (including thinking tokens) | Free of charge | $10.00, prompts \\<= 200k tokens ... |
     | Context caching price | Not available | $0.125, prompts \\<= 200k tokens ... $4.50 / 1,000,000 tokens per hour (storage price) |
 
-Per model code of a section, from its Standard table:
+Which tier a table prices (Standard, Batch, Flex, Priority): the tier heading or tab label just
+above it (``### Batch``), else the section's row of tabs (``[Standard](#standard)[Batch](#batch)...``)
+matched to its tables in order; a section with one table and no tiers is Standard. A section whose
+tables cannot be matched to its tiers, or that has no Standard table, is an error (layout).
 
-- the **Paid Tier** column is the offer ``google-gemini`` / ``<code>``: input (row "Input
-  price"), output ("Output price ...") and cached input ("Context caching price"). A cell holds
-  one or more prices, each ``$<n>`` followed by its qualifier:
-  - ``prompts <= 200k tokens`` / ``prompts > 200k tokens``: prices tiered by prompt size stay
-    tiers. The ``<=`` price is the base price, the ``>`` price goes to
-    ``*_usd_per_mtok_above_tier`` and the threshold to ``tier_threshold_tokens`` (never folded
-    into the base price). Cached input has no above-tier field: skipped with a reason.
-  - ``(text / image / video)``: the price of text input, read as the base price; a price for
-    other modalities only (``(audio)``) has no field and is skipped with a reason.
-  - ``/ 1,000,000 tokens per hour (storage price)``: cache storage, skipped with a reason.
-  - anything else is a Problem naming the field: never a guessed number.
-  A cell "Not available" states there is none: ``not_offered`` (a model with no paid input
-  price is not sold on the paid tier and is skipped with a reason).
-- the **Free Tier** column is the same offer with variant ``free`` (rate-limited, excluded from
-  "cheapest" by the comparison config): "Free of charge" is a price of 0; "Not available" for
-  input means there is no free tier for that model (skipped with a reason), for caching it is
-  ``not_offered``.
+Per model code of a section:
 
-Not read, each with a reason: Batch tables (the Batch API is not a tracked route), rows other
-than the three token prices (grounding, "Used to improve our products"...), and sections that
-price no input and output tokens (image, video and embedding models). ``items`` counts offers.
+- the **Paid Tier** column of each tier's table is the offer ``google-gemini`` / ``<code>``:
+  Standard is the base offer (variant ""), Batch / Flex / Priority the variants "batch", "flex",
+  "priority". Rows: input ("Input price"), output ("Output price ...") and cached input ("Context
+  caching price"). A cell holds one or more prices, each ``$<n>`` and what it is for:
+  - ``prompts <= 200k tokens`` / ``prompts > 200k tokens``: a tier by prompt size. The ``<=``
+    price is the base price, the ``>`` price goes to ``*_usd_per_mtok_above_tier`` and the
+    threshold to ``tier_threshold_tokens`` (never folded into the base price). Cached input has
+    no above-tier field: skipped with a reason.
+  - ``(text / image / video)``, ``(text and thinking)``: a price that includes text, read as the
+    base price; a price for other modalities only (``(audio)``, ``(images)``), a price per image,
+    minute or second (``$0.039 per image``, ``$3.00 or $0.005/min (audio)``) and cache storage
+    (``/ 1,000,000 tokens per hour``) have no per-token field: skipped, one skip per cell naming
+    each part. ``/ 1,000,000 tokens`` is per 1M tokens; a leading "Same as Standard" is dropped
+    (the prices follow it).
+  - anything else is an error naming the field: never a guessed number.
+  A cell "Not available" states there is none: ``not_offered`` (a model with no paid Standard
+  input price is not sold on the paid tier: skipped with a reason).
+- the **Free Tier** column of the Standard table is the same offer with variant ``free``
+  (rate-limited, excluded from "cheapest" by the comparison config): "Free of charge" is a price
+  of 0; "Not available" for input means there is no free tier for that model (skipped with a
+  reason), for another row ``not_offered``. The other tiers' Free Tier cells are not read (the
+  free tier is one offer, stated by the Standard table).
 
-A page with no table that has a "Paid Tier" column is unusable: PageLayoutError.
+Skipped with a reason: rows other than the three token prices (grounding, storage, "Used to
+improve our products"...; one skip per table), tables without a Paid Tier column, sections that
+price no input and output tokens (image, video, music and embedding models) and sections that name
+no model code (a model family such as "Gemma 4"). ``items`` counts offers.
+
+A page with no table that has a "Paid Tier" column, or whose priced sections name no model code
+at all, is unusable: PageLayoutError.
 """
 from __future__ import annotations
 
-import html
 import re
-from dataclasses import dataclass, field
-from typing import Any, Callable
-
-from pydantic import ValidationError
+from dataclasses import dataclass
 
 from pipeline import normalize
 from pipeline.config import SourceConfig
 from pipeline.identity import IdentityError, resolve
-from pipeline.models import Observation, PageLayoutError, ParseResult, Problem, RawPage
+from pipeline.models import PageLayoutError, ParseResult, RawPage
+from pipeline.parse import markdown
+from pipeline.parse.collect import SERVICE_TIERS, PageOut, const, load_text, not_offered, price, tokens
+from pipeline.parse.markdown import Section, Table
 
 PROVIDER_ID = "google-gemini"
 FREE_VARIANT = "free"
@@ -63,343 +75,283 @@ ROW_FIELDS: tuple[tuple[tuple[str, ...], str, str | None], ...] = (
 REQUIRED_FIELDS = ("input_usd_per_mtok", "output_usd_per_mtok")
 NOT_AVAILABLE = "not available"
 FREE_OF_CHARGE = "free of charge"
+SAME_AS_STANDARD = "same as standard"  # a Batch/Flex cell repeating the Standard price after this note
 
+# The model code line: emphasis around one or more code spans, "_`gemini-2.5-pro`_".
+_CODE_LINE = re.compile(r"^(?P<m>[_*]{1,2})(?=\S)(?P<body>.*`[^`]+`.*?)(?P=m)\s*$")
 _CODE = re.compile(r"`([a-z0-9][a-z0-9.\-]*)`")
-_PRICE_START = re.compile(r"\$\s*(?=\d|\.\d)")
-_SEGMENT = re.compile(r"^(?P<price>\$\s*(?:\d+(?:\.\d+)?|\.\d+))\s*,?\s*(?P<q>.*)$")
+_PRICE = re.compile(r"\$\s*(?:\d[\d,]*(?:\.\d+)?|\.\d+)")
+_TRAILING = re.compile(r"(?:[\s,.;*]|\band\b|\bor\b|\bequivalent to\b)+$", re.I)
 _TIER = re.compile(r"^prompts?\s*(?P<op><=|≤|>)\s*(?P<n>\d[\d,.]*\s*[km]?)(?:\s*tokens?)?$", re.I)
-_MODALITIES = re.compile(r"^\((?P<m>[^()]*)\)$")
+_MODALITIES = re.compile(r"\((?P<m>[^()]*)\)$")
+_PER_MTOK = re.compile(r"^/\s*1,000,000 tokens\b(?!\s*per\s+hour)\s*", re.I)
 _STORAGE = re.compile(r"per\s+hour|storage", re.I)
-
-
-class _Out:
-    def __init__(self, page: RawPage, source: SourceConfig) -> None:
-        self.page = page
-        self.source = source
-        self.result = ParseResult()
-
-    def problem(self, message: str, field: str | None = None, severity: str = "error") -> None:
-        self.result.problems.append(Problem(
-            source_id=self.source.id, url=self.page.url, field=field, message=message,
-            severity=severity,  # type: ignore[arg-type]
-        ))
-
-    def offer(self, model_id: str, offer: tuple[str, str], field: str, raw: str | None,
-              convert: Callable[[Any], str] | None, *, who: str, status: str = "known") -> bool:
-        """One offer observation; ``convert=None`` with a non-known status states no value."""
-        pmid, variant = offer
-        try:
-            value = convert(raw) if convert is not None else None
-            obs = Observation(source_id=self.source.id, url=self.page.url, entity="offer", model_id=model_id,
-                              provider_id=PROVIDER_ID, provider_model_id=pmid, variant=variant,
-                              field=field, raw=raw, value=value, status=status)  # type: ignore[arg-type]
-        except (ValueError, TypeError, ValidationError) as e:
-            msg = "; ".join(x["msg"] for x in e.errors()) if isinstance(e, ValidationError) else str(e)
-            self.problem(f"{who}: cannot read {field} from {raw!r}: {msg}", field=field)
-            return False
-        self.result.observations.append(obs)
-        return True
-
-
-# --- converters ---------------------------------------------------------------------------------
-
-def _price(raw: str) -> str:
-    return normalize.decimal_text(normalize.parse_price_text(raw))
-
-
-def _segment_price(raw: str) -> str:
-    """``$1.25, prompts <= 200k tokens`` -> ``1.25`` (the qualifier was read by the caller)."""
-    m = _SEGMENT.match(raw)
-    if m is None:
-        raise ValueError("no $ price at the start")
-    return _price(m.group("price"))
-
-
-def _tokens(raw: str) -> str:
-    return str(normalize.parse_tokens(raw))
-
-
-def _free(_raw: str) -> str:
-    return "0"  # "Free of charge"
-
-
-# --- Markdown -----------------------------------------------------------------------------------
-
-def _clean(cell: str) -> str:
-    """A Markdown cell as plain text: no links, emphasis, tags or escapes (``\\<=`` -> ``<=``)."""
-    # Escaped comparison signs first, so that "\\<= 200k ... \\>" is not taken for a tag.
-    text = cell.replace("\\<", "&lt;").replace("\\>", "&gt;")
-    text = re.sub(r"<br\s*/?>", " ", text)
-    text = re.sub(r"<[^>]+>", "", text)
-    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)
-    text = re.sub(r"\\([\\`*_{}\[\]()#+\-.!<>|$])", r"\1", text)
-    text = html.unescape(text).replace("**", "").replace("\u00a0", " ")
-    return " ".join(text.split())
-
-
-def _split_row(line: str) -> list[str]:
-    body = line.strip()
-    body = body[1:] if body.startswith("|") else body
-    body = body[:-1] if body.endswith("|") and not body.endswith("\\|") else body
-    return [c.strip() for c in re.split(r"(?<!\\)\|", body)]
+_PER_UNIT = re.compile(r"^(?:/\s*|per\s+)\S", re.I)  # per image, per minute ("/min"), per second
 
 
 @dataclass
-class _Table:
-    tier: str  # the ### heading above it within its section ("" when none)
-    header: list[str]  # cleaned, lower-case
-    rows: list[list[str]]  # cleaned cells
-
-
-@dataclass
-class _Section:
-    title: str
-    codes: list[str] = field(default_factory=list)
-    tables: list[_Table] = field(default_factory=list)
-
-
-def _sections(text: str) -> list[_Section]:
-    """Every ``##`` section with the model codes written above its first table and its tables."""
-    sections: list[_Section] = []
-    current: _Section | None = None
-    tier = ""
-    lines = text.splitlines()
-    i = 0
-    while i < len(lines):
-        line = lines[i]
-        if line.startswith("## "):
-            current = _Section(_clean(line[3:]))
-            sections.append(current)
-            tier = ""
-        elif line.startswith("### ") and current is not None:
-            tier = _clean(line[4:])
-        elif (line.lstrip().startswith("|") and i + 1 < len(lines)
-              and re.match(r"^\s*\|?\s*:?-{3,}", lines[i + 1])):
-            header = [_clean(c).lower() for c in _split_row(line)]
-            i += 2
-            rows = []
-            while i < len(lines) and lines[i].lstrip().startswith("|"):
-                rows.append([_clean(c) for c in _split_row(lines[i])])
-                i += 1
-            if current is None:
-                current = _Section("")
-                sections.append(current)
-            current.tables.append(_Table(tier, header, rows))
-            continue
-        elif current is not None and not current.tables and not tier and line.lstrip().startswith("*"):
-            # The code line: *[`gemini-2.5-pro`](...)* (a section may name several codes).
-            current.codes.extend(c for c in _CODE.findall(line) if c not in current.codes)
-        i += 1
-    return sections
-
-
-def _column(header: list[str], name: str) -> int | None:
-    return next((i for i, h in enumerate(header) if name in h), None)
-
-
-def _row_field(label: str) -> tuple[str, str | None] | None:
-    key = label.lower()
-    for prefixes, base, above in ROW_FIELDS:
-        if key.startswith(prefixes):
-            return base, above
-    return None
+class _Part:
+    text: str  # as the cell writes it ("$3.00 or $0.005/min (audio)")
+    price: str  # "$3.00"
+    kind: str  # base, above, skip
+    why: str = ""  # a skip's reason, or the tier threshold of a base/above part ("200k")
 
 
 # --- the page -----------------------------------------------------------------------------------
 
 def parse(page: RawPage, source: SourceConfig) -> ParseResult:
-    try:
-        text = page.body().decode("utf-8")
-    except UnicodeDecodeError as e:
-        raise PageLayoutError(f"page is not UTF-8 text ({e})") from None
-    sections = _sections(text)
-    priced = [s for s in sections if any(_column(t.header, PAID_COLUMN) is not None for t in s.tables)]
+    grouped = markdown.grouped(load_text(page), level=2)
+    priced = [s for s, ts in grouped if any(_column(t, PAID_COLUMN) is not None for t in ts)]
     if not priced:
         raise PageLayoutError("no pricing table (a table with a 'Paid Tier, per 1M tokens in USD' column)")
-    out = _Out(page, source)
-    for section in priced:
-        _section(out, section)
+    if not any(_codes(s) for s in priced):
+        raise PageLayoutError("no priced section names its model code (a line such as _`gemini-2.5-pro`_ "
+                              "below the model's heading)")
+    out = PageOut(page, source)
+    for section, section_tables in grouped:
+        _section(out, section, section_tables)
     return out.result
 
 
-def _section(out: _Out, section: _Section) -> None:
-    name = section.title or "(untitled section)"
-    standard: _Table | None = None
-    for table in section.tables:
-        if _column(table.header, PAID_COLUMN) is None:
-            out.problem(f"{name}: table ({' | '.join(table.header)}) has no Paid Tier column: not read",
-                        severity="skip")
-        elif table.tier.lower() in ("", "standard") and standard is None:
-            standard = table
-        else:
-            out.problem(f"{name}: {table.tier or 'second'} prices (not a tracked route): not recorded",
-                        severity="skip")
-    if standard is None:
-        return
-    rows: dict[str, tuple[str, list[str]]] = {}  # base field -> (row label, cells)
+def _column(table: Table, name: str) -> int | None:
+    return next((i for i, h in enumerate(table.keys) if name in h), None)
+
+
+def _codes(section: Section) -> list[str]:
+    for line in section.lines:
+        m = _CODE_LINE.match(line)
+        if m:
+            return list(dict.fromkeys(_CODE.findall(m.group("body"))))
+    return []
+
+
+def _tab_row(section: Section) -> list[str]:
+    """The section's row of tier tabs ("[Standard](#standard)[Batch](#batch)More"), lower-cased."""
+    for line in section.lines:
+        words = markdown.clean(re.sub(r"\[([^\]]*)\]\([^)]*\)", r" \1 ", line)).lower().split()
+        words = words[:-1] if words and words[-1] == "more" else words
+        if len(words) >= 2 and all(w in SERVICE_TIERS for w in words):
+            return words
+    return []
+
+
+def _tiers(out: PageOut, name: str, section: Section, tables: list[Table]) -> list[tuple[str, Table]] | None:
+    """(tier, table) of each price table of the section, or None (an error) when it cannot be told."""
+    labels = [markdown.label(t, SERVICE_TIERS) for t in tables]
+    if all(labels) and len(set(labels)) == len(labels):
+        return list(zip(labels, tables))  # type: ignore[arg-type]
+    tabs = _tab_row(section)
+    if not any(labels) and tabs and len(tabs) == len(tables):
+        return list(zip(tabs, tables))
+    if not any(labels) and len(tables) == 1 and (not tabs or tabs[0] == "standard"):
+        if len(tabs) > 1:  # the first tab is the one shown; the others show no table here
+            out.skip(f"{name}: the tabs {', '.join(t.title() for t in tabs[1:])} show no price table "
+                     "of their own on this page: not read")
+        return [("standard", tables[0])]
+    out.problem(f"{name}: cannot tell which service tier each of its {len(tables)} price tables prices "
+                f"(tier labels: {[lbl or '-' for lbl in labels]}, tabs: {tabs or 'none'})")
+    return None
+
+
+def _rows(out: PageOut, where: str, table: Table) -> tuple[dict[str, list[str]], list[str]]:
+    """The token price rows of a table (base field -> cleaned cells) and the labels of its other rows."""
+    rows: dict[str, list[str]] = {}
     other: list[str] = []
-    for row in standard.rows:
+    for row in table.cleaned():
         label = row[0] if row else ""
-        found = _row_field(label)
+        key = label.lower()
+        found = next((base for prefixes, base, _ in ROW_FIELDS if key.startswith(prefixes)), None)
         if found is None:
             other.append(label)
-        elif found[0] in rows:
-            out.problem(f"{name}: two {found[0]} rows ({rows[found[0]][0]!r}, {label!r}): the second not read",
-                        field=found[0])
+        elif found in rows:
+            out.problem(f"{where}: two {found} rows: the second ({label!r}) not read", field=found)
         else:
-            rows[found[0]] = (label, row)
-    missing = [f for f in REQUIRED_FIELDS if f not in rows]
+            rows[found] = row
+    return rows, other
+
+
+def _section(out: PageOut, section: Section, tables: list[Table]) -> None:
+    name = section.title or "(text above the first model)"
+    priced: list[Table] = []
+    for table in tables:
+        if _column(table, PAID_COLUMN) is None:
+            out.skip(f"{name}: table ({' | '.join(table.keys)}) has no Paid Tier column: not read")
+        else:
+            priced.append(table)
+    if not priced:
+        return
+    tiers = _tiers(out, name, section, priced)
+    if tiers is None:
+        return
+    read = [(tier, table, *_rows(out, f"{name} ({tier.title()})", table)) for tier, table in tiers]
+    standard = [rows for tier, _, rows, _ in read if tier == "standard"]
+    if len(standard) != 1:
+        out.problem(f"{name}: {len(standard)} Standard price tables (expected one): not read")
+        return
+    missing = [f for f in REQUIRED_FIELDS if f not in standard[0]]
     if missing:
-        out.problem(f"{name}: prices no {' / '.join(f.split('_')[0] for f in missing)} tokens "
-                    "(not a text generation model): not recorded", severity="skip")
+        out.skip(f"{name}: prices no {' / '.join(f.split('_')[0] for f in missing)} tokens "
+                 "(not a text generation model): not recorded")
         return
-    for label in other:
-        out.problem(f"{name}: row {label!r} is not a per-token price: not read", severity="skip")
-    if not section.codes:
-        out.problem(f"{name}: the section names no model code (`gemini-...`) above its price table")
+    codes = _codes(section)
+    if not codes:
+        out.skip(f"{name}: the section names no model code (a model family?): its prices are tied to "
+                 "no model id: not read")
         return
-    paid_col = _column(standard.header, PAID_COLUMN)
-    assert paid_col is not None
-    if not re.search(r"per\s+1\s*m\s+tokens", standard.header[paid_col]):
-        out.problem(f"{name}: the Paid Tier column ({standard.header[paid_col]!r}) does not say its prices "
-                    "are per 1M tokens: not read")
-        return
-    free_col = _column(standard.header, FREE_COLUMN)
-    for code in section.codes:
+    models: list[tuple[str, str]] = []
+    for code in codes:
         try:
-            model_id = resolve(code, PROVIDER_ID).model_id
+            models.append((code, resolve(code, PROVIDER_ID).model_id))
         except IdentityError as e:
             out.problem(f"{name}: {e}")
+    for tier, table, rows, other in read:
+        where = f"{name} ({tier.title()})"
+        paid_col = _column(table, PAID_COLUMN)
+        assert paid_col is not None
+        if not re.search(r"per\s+1\s*m\s+tokens", table.keys[paid_col]):
+            out.problem(f"{where}: the Paid Tier column ({table.keys[paid_col]!r}) does not say its prices "
+                        "are per 1M tokens: not read")
             continue
-        _paid_offer(out, f"{code} ({name})", model_id, code, rows, paid_col)
-        if free_col is not None:
-            _free_offer(out, f"{code} ({name}, free tier)", model_id, code, rows, free_col)
+        if other:
+            out.skip(f"{where}: rows {', '.join(repr(r) for r in other)} are not per-token prices: not read")
+        missing = [f for f in REQUIRED_FIELDS if f not in rows]
+        if missing:
+            out.problem(f"{where}: no {' / '.join(missing)} row: not read")
+            continue
+        free_col = _column(table, FREE_COLUMN) if tier == "standard" else None
+        for code, model_id in models:
+            _paid_offer(out, f"{code} ({where})", model_id, (PROVIDER_ID, code, SERVICE_TIERS[tier]), rows,
+                        paid_col)
+            if free_col is not None:
+                _free_offer(out, f"{code} ({name}, free tier)", model_id, (PROVIDER_ID, code, FREE_VARIANT),
+                            rows, free_col)
 
 
 def _cell(row: list[str], col: int) -> str:
     return row[col] if col < len(row) else ""
 
 
-def _paid_offer(out: _Out, who: str, model_id: str, code: str, rows: dict[str, tuple[str, list[str]]],
-                col: int) -> None:
-    offer = (code, "")
-    if _cell(rows["input_usd_per_mtok"][1], col).lower() == NOT_AVAILABLE:
-        out.problem(f"{who}: not available on the paid tier: no offer", severity="skip")
+# --- the paid tier ------------------------------------------------------------------------------
+
+def _paid_offer(out: PageOut, who: str, model_id: str, offer: tuple[str, str, str],
+                rows: dict[str, list[str]], col: int) -> None:
+    if _cell(rows["input_usd_per_mtok"], col).lower() == NOT_AVAILABLE:
+        out.skip(f"{who}: not available on the paid tier: no offer")
         return
     yielded = False
     threshold: tuple[str, str] | None = None  # (raw, field it came from)
-    for base, (_label, row) in rows.items():
+    for base, row in rows.items():
         above = next(a for _p, b, a in ROW_FIELDS if b == base)
         cell = _cell(row, col)
-        if normalize.is_unknown(cell):
-            yielded |= out.offer(model_id, offer, base, cell, None, who=who, status="unknown")
+        if normalize.is_unknown(cell) or cell.lower() == NOT_AVAILABLE:
+            yielded |= out.offer(model_id, offer, base, cell, not_offered if cell.lower() == NOT_AVAILABLE
+                                 else price, who=who)
             continue
-        if cell.lower() == NOT_AVAILABLE:
-            yielded |= out.offer(model_id, offer, base, cell, None, who=who, status="not_offered")
+        parts = _parts(out, who, base, cell)
+        if parts is None:
             continue
-        found = _read_cell(out, who, base, cell)
-        if found is None:
-            continue
-        base_raw, tier_raw, tier_n = found
-        if base_raw is not None:
-            yielded |= out.offer(model_id, offer, base, base_raw, _segment_price, who=who)
-        if tier_raw is None:
-            continue
-        if above is None:
-            out.problem(f"{who}: {base} above {tier_n} tokens ({tier_raw!r}) has no field: not recorded",
-                        field=base, severity="skip")
-            continue
-        if threshold is None:
-            threshold = (tier_n, base)
-            out.offer(model_id, offer, "tier_threshold_tokens", tier_n, _tokens, who=who)
-        elif _same_tokens(threshold[0], tier_n) is False:
-            out.problem(f"{who}: {base} is tiered at {tier_n!r} tokens but {threshold[1]} at {threshold[0]!r}: "
-                        "the tier is not recorded", field=above)
-            continue
-        out.offer(model_id, offer, above, tier_raw, _segment_price, who=who)
+        skipped = [f"{p.text!r} ({p.why})" for p in parts if p.kind == "skip"]
+        if skipped:
+            out.skip(f"{who}: {base}: {', '.join(skipped)} not read (no per-token field)", field=base)
+        for part in parts:
+            if part.kind == "base":
+                yielded |= out.offer(model_id, offer, base, part.price, price, who=who, shown=part.text)
+            elif part.kind != "above":
+                continue
+            elif above is None:
+                out.skip(f"{who}: {base} above {part.why} tokens ({part.text!r}) has no field: not recorded",
+                         field=base)
+            elif threshold is None or _same_tokens(threshold[0], part.why):
+                if threshold is None:
+                    threshold = (part.why, base)
+                    out.offer(model_id, offer, "tier_threshold_tokens", part.why, tokens, who=who)
+                out.offer(model_id, offer, above, part.price, price, who=who, shown=part.text)
+            else:
+                out.problem(f"{who}: {base} is tiered at {part.why!r} tokens but {threshold[1]} at "
+                            f"{threshold[0]!r}: the tier is not recorded", field=above)
     if yielded:
         out.result.items += 1
 
 
-def _same_tokens(a: str, b: str) -> bool | None:
+def _same_tokens(a: str, b: str) -> bool:
     try:
         return normalize.parse_tokens(a) == normalize.parse_tokens(b)
     except ValueError:
-        return None
+        return False
 
 
-def _read_cell(out: _Out, who: str, field: str, cell: str) -> tuple[str | None, str | None, str] | None:
-    """(base price segment, above-tier price segment, tier threshold) of a paid price cell, or a
-    Problem (None) when any part of it cannot be read."""
-    starts = [m.start() for m in _PRICE_START.finditer(cell)]
-    if not starts or cell[:starts[0]].strip():
-        out.problem(f"{who}: cannot read {field} from {cell!r}: not one or more '$<price> <qualifier>' parts",
-                    field=field)
-        return None
-    segments = [cell[a:b].strip() for a, b in zip(starts, starts[1:] + [len(cell)])]
-    base: str | None = None
-    above: str | None = None
-    thresholds: dict[str, str] = {}
-    for seg in segments:
-        m = _SEGMENT.match(seg)
-        q = m.group("q").strip() if m else seg
-        tier = _TIER.match(q)
-        modal = _MODALITIES.match(q)
-        if m is None:
-            kind = "unreadable"
-        elif not q:
-            kind = "base"
-        elif tier:
-            kind = "base" if tier.group("op") in ("<=", "≤") else "above"
-            thresholds[kind] = tier.group("n")
-        elif _STORAGE.search(q):
-            out.problem(f"{who}: cache storage price {seg!r} has no field: not recorded", field=field,
-                        severity="skip")
-            continue
-        elif modal and "text" in [x.strip().lower() for x in re.split(r"[/,]", modal.group("m"))]:
-            kind = "base"  # the text (and image, video) price
-        elif modal:
-            out.problem(f"{who}: {field} for {modal.group('m')} only ({seg!r}) has no field: not recorded",
-                        field=field, severity="skip")
-            continue
+def _parts(out: PageOut, who: str, field: str, cell: str) -> list[_Part] | None:
+    """The priced parts of a paid cell, or None after an error naming the field and the text."""
+    def fail(why: str) -> None:
+        out.problem(f"{who}: cannot read {field} from {cell!r}: {why}", field=field)
+
+    starts = [m.start() for m in _PRICE.finditer(cell)]
+    prefix = cell[:starts[0]] if starts else cell
+    if not starts or prefix.strip(" _*").lower() not in ("", SAME_AS_STANDARD):
+        return fail("not one or more '$<price> <what it is for>' parts")
+    texts = [cell[a:b].strip() for a, b in zip(starts, starts[1:] + [len(cell)])]
+    # "$3.00 or $0.005/min (audio)": the second price restates the first: one part.
+    merged: list[str] = []
+    for t in texts:
+        if merged and re.search(r"\bor$", merged[-1]):
+            merged[-1] = f"{merged[-1]} {t}"
         else:
-            kind = "unreadable"
-        if kind == "unreadable":
-            out.problem(f"{who}: cannot read {field} from {cell!r}: part {seg!r} is not a price with a known "
-                        "qualifier (prompt size tier, modalities, storage)", field=field)
-            return None
-        if (base if kind == "base" else above) is not None:
-            out.problem(f"{who}: cannot read {field} from {cell!r}: two {kind} prices", field=field)
-            return None
-        if kind == "base":
-            base = seg
-        else:
-            above = seg
-    if above is not None:
-        if "base" in thresholds and _same_tokens(thresholds["base"], thresholds["above"]) is False:
-            out.problem(f"{who}: cannot read {field} from {cell!r}: tiers at {thresholds['base']!r} and "
-                        f"{thresholds['above']!r} tokens do not meet", field=field)
-            return None
-        return base, above, thresholds["above"]
-    return base, None, ""
+            merged.append(t)
+    parts: list[_Part] = []
+    for t in merged:
+        p = _PRICE.match(t)
+        assert p is not None
+        rest = _TRAILING.sub("", t[p.end():]).strip(" ,*")
+        if rest.lower().startswith("or "):  # "or $0.005/min (audio)": what it is for is at its end
+            m = _MODALITIES.search(rest)
+            rest = m.group(0) if m else ""
+        rest = _PER_MTOK.sub("", rest).strip()
+        part = _classify(_TRAILING.sub("", t), p.group(0), rest)
+        if part is None:
+            return fail(f"part {t!r} is not a price with a known qualifier (prompt size tier, modalities, "
+                        "storage, per image/minute)")
+        parts.append(part)
+    kinds = [p.kind for p in parts]
+    if kinds.count("base") > 1 or kinds.count("above") > 1:
+        return fail("two base or two above-tier prices")
+    tiers = {p.kind: p.why for p in parts if p.kind in ("base", "above") and p.why}
+    if "above" in tiers and "base" in tiers and not _same_tokens(tiers["base"], tiers["above"]):
+        return fail(f"tiers at {tiers['base']!r} and {tiers['above']!r} tokens do not meet")
+    return parts
 
 
-def _free_offer(out: _Out, who: str, model_id: str, code: str, rows: dict[str, tuple[str, list[str]]],
-                col: int) -> None:
-    offer = (code, FREE_VARIANT)
-    if _cell(rows["input_usd_per_mtok"][1], col).lower() == NOT_AVAILABLE:
-        out.problem(f"{who}: no free tier", severity="skip")
+def _classify(text: str, amount: str, rest: str) -> _Part | None:
+    if not rest:
+        return _Part(text, amount, "base")
+    if tier := _TIER.match(rest):
+        return _Part(text, amount, "base" if tier.group("op") in ("<=", "≤") else "above", tier.group("n"))
+    if _STORAGE.search(rest):
+        return _Part(text, amount, "skip", "cache storage")
+    if _PER_UNIT.match(rest):
+        return _Part(text, amount, "skip", f"a price {rest if rest.startswith('per') else 'per ' + rest[1:].strip()}")
+    m = _MODALITIES.fullmatch(rest)
+    if m:
+        kinds = [x.strip().lower() for x in re.split(r"[/,]|\band\b", m.group("m"))]
+        return _Part(text, amount, "base") if "text" in kinds else _Part(text, amount, "skip", f"{m.group('m')} only")
+    return None
+
+
+# --- the free tier ------------------------------------------------------------------------------
+
+def _free_offer(out: PageOut, who: str, model_id: str, offer: tuple[str, str, str],
+                rows: dict[str, list[str]], col: int) -> None:
+    if _cell(rows["input_usd_per_mtok"], col).lower() == NOT_AVAILABLE:
+        out.skip(f"{who}: no free tier")
         return
     yielded = False
-    for base, (_label, row) in rows.items():
+    for base, row in rows.items():
         cell = _cell(row, col)
         key = cell.lower()
         if key == FREE_OF_CHARGE:
-            yielded |= out.offer(model_id, offer, base, cell, _free, who=who)
-        elif key == NOT_AVAILABLE:
-            yielded |= out.offer(model_id, offer, base, cell, None, who=who, status="not_offered")
-        elif normalize.is_unknown(cell):
-            yielded |= out.offer(model_id, offer, base, cell, None, who=who, status="unknown")
+            yielded |= out.offer(model_id, offer, base, cell, const("0"), who=who)
+        elif key == NOT_AVAILABLE or normalize.is_unknown(cell):
+            yielded |= out.offer(model_id, offer, base, cell, not_offered if key == NOT_AVAILABLE else price,
+                                 who=who)
         else:
             out.problem(f"{who}: cannot read {base} from {cell!r}: the free tier states "
                         "'Free of charge' or 'Not available'", field=base)

@@ -32,7 +32,10 @@ Quirks handled here:
   (``ft:...``) and Bedrock's provisioned-throughput commitments (``.../1-month-commitment/...``).
 - Numbers are read exactly (``parse_float`` keeps the JSON text as a Decimal): ``1e-07`` per
   token -> ``0.1`` per 1M. ``Observation.raw`` is the number as the file wrote it. A JSON
-  ``null`` price or limit is recorded as unknown (never zero); a null flag is not recorded.
+  ``null`` price or limit is recorded as unknown (never zero); a null flag is not recorded. A
+  limit written as a whole number in exponent form (xAI's ``2e6``) is 2,000,000 tokens.
+- A "per-token" price of $1,000 per 1M or more is refused with the reason (``MTOK_CEILING``):
+  W&B's entries and Azure AI's jais-30b-chat write prices in a unit the file does not state.
 - Price variants are kept apart, never folded into the base price:
   ``*_batches`` -> the provider's batch offer (``options.batch_providers``: ``openai`` ->
   ``openai-batch``; other providers: the same provider, variant ``batch``); ``*_flex`` and
@@ -47,20 +50,25 @@ Quirks handled here:
 """
 from __future__ import annotations
 
-import json
 import re
 from decimal import Decimal
-from typing import Any, Callable
+from typing import Any
 
-from pydantic import ValidationError
-
-from pipeline import normalize
 from pipeline.config import SourceConfig
-from pipeline.fields import Entity
 from pipeline.identity import IdentityError, deployment, is_creators_own, resolve
+from pipeline.models import PageLayoutError, ParseResult, RawPage
 from pipeline.parse import offer_variant
+from pipeline.parse.collect import (
+    Offer,
+    PageOut,
+    flag,
+    load_json,
+    price_per_token,
+    price_tiers,
+    raw_text,
+    tokens,
+)
 from pipeline.providers import canonical_provider, provider_name
-from pipeline.models import Observation, PageLayoutError, ParseResult, Problem, RawPage
 
 # Modes whose entries are text-generation models (anything else is skipped with its mode).
 TEXT_MODES = ("chat", "responses", "completion")
@@ -75,7 +83,6 @@ PRICE_FIELDS = {
 # Price variants: the key suffix -> the variant it names.
 VARIANT_SUFFIXES = {"_batches": "batch", "_flex": "flex", "_priority": "priority"}
 _TIER_KEY = re.compile(r"^(input|output)_cost_per_token_above_(\d+)k_tokens$")
-TIER_FIELDS = {"input": "input_usd_per_mtok_above_tier", "output": "output_usd_per_mtok_above_tier"}
 
 # Flags stated as JSON true/false -> model capability fields.
 CAPABILITY_FLAGS = {
@@ -94,92 +101,24 @@ _REGION = re.compile(r"^(?:(?:us|eu|ap|ca|sa|me|af|il|mx)(?:-gov)?-[a-z]+-\d|eu|
 _COMMITMENT = re.compile(r"^\d+-months?-commitment$")
 _REPLICATE_VERSION = re.compile(r":[0-9a-f]{32,}$")
 
-Offer = tuple[str, str, str]  # provider_id, provider_model_id, variant
-
-
-class _Number(Decimal):
-    """A JSON number read exactly, remembering how the file wrote it (for Observation.raw)."""
-
-    text: str
-
-    def __new__(cls, text: str) -> _Number:
-        obj = super().__new__(cls, text)
-        obj.text = text
-        return obj
-
-
-def _raw_text(raw: Any) -> str | None:
-    if raw is None:
-        return None
-    if isinstance(raw, _Number):
-        return raw.text
-    if isinstance(raw, bool):
-        return "true" if raw else "false"
-    return str(raw)
-
-
-class _Out:
-    """Observations and problems of one page; a value that cannot be read becomes a Problem."""
-
-    def __init__(self, page: RawPage, source: SourceConfig) -> None:
-        self.page = page
-        self.source = source
-        self.result = ParseResult()
-
-    def problem(self, message: str, field: str | None = None, severity: str = "error",
-                key: tuple[Entity, str, str | None, str] | None = None) -> None:
-        entity, model_id, provider_id, variant = key or (None, None, None, None)
-        self.result.problems.append(Problem(
-            source_id=self.source.id, url=self.page.url, field=field, message=message,
-            severity=severity,  # type: ignore[arg-type]
-            entity=entity, model_id=model_id, provider_id=provider_id, variant=variant,
-        ))
-
-    def add(self, entity: Entity, model_id: str, field: str, raw: Any, convert: Callable[[Any], str],
-            *, who: str, offer: Offer | None = None) -> bool:
-        provider_id, provider_model_id, variant = offer or (None, None, "")
-        raw_text = _raw_text(raw)
-        try:
-            # JSON null or a blank/dash text: the file states no value (unknown, never zero)
-            unknown = raw is None or (isinstance(raw, str) and normalize.is_unknown(raw))
-            obs = Observation(
-                source_id=self.source.id, url=self.page.url, entity=entity, model_id=model_id,
-                provider_id=provider_id, provider_model_id=provider_model_id, variant=variant,
-                field=field, raw=raw_text, value=None if unknown else convert(raw),
-                status="unknown" if unknown else "known",
-            )
-        except (ValueError, TypeError, ArithmeticError, ValidationError) as e:
-            msg = "; ".join(x["msg"] for x in e.errors()) if isinstance(e, ValidationError) else str(e)
-            self.problem(f"{who}: cannot read {field} from {raw_text!r}: {msg}",
-                         field=field, key=(entity, model_id, provider_id, variant))
-            return False
-        self.result.observations.append(obs)
-        return True
+# The dearest text-generation price in LiteLLM's file is o1-pro's output, $600 per 1M tokens. A
+# "per-token" price of $1,000 per 1M or more is not per token: W&B's entries (gpt-oss-120b: 0.015
+# "per token", $15,000 per 1M) and Azure AI's jais-30b-chat (its per-1K price) are in some other
+# unit the file states nowhere. Such a value is refused with the reason, never stored as a price.
+MTOK_CEILING = Decimal(1000)
 
 
 def _price(raw: Any) -> str:
-    if isinstance(raw, float):  # never via float arithmetic
-        raise ValueError("a float price (expected an exact number)")
-    return normalize.decimal_text(normalize.price_per_mtok(raw, "token"))
-
-
-def _tokens(raw: Any) -> str:
-    return str(normalize.parse_tokens(raw))
-
-
-def _flag(raw: Any) -> str:
-    if not isinstance(raw, bool):
-        raise ValueError("expected JSON true or false")
-    return "true" if raw else "false"
+    """USD per single token -> per 1M tokens; a value no per-token price reaches is refused."""
+    value = price_per_token(raw)
+    if Decimal(value) >= MTOK_CEILING:
+        raise ValueError(f"{raw_text(raw)} USD per token would be ${value} per 1M tokens, far above any "
+                         "text model's price: not a per-token price (the file states no other unit)")
+    return value
 
 
 def _load(page: RawPage) -> dict[str, Any]:
-    try:
-        doc = json.loads(page.body().decode("utf-8"), parse_float=_Number)
-    except UnicodeDecodeError as e:
-        raise PageLayoutError(f"price file is not UTF-8 text ({e})") from None
-    except json.JSONDecodeError as e:
-        raise PageLayoutError(f"price file is not valid JSON ({e})") from None
+    doc = load_json(page, "price file")
     if not isinstance(doc, dict):
         raise PageLayoutError(f"price file is a JSON {type(doc).__name__}, not an object keyed by model name")
     if not any(isinstance(v, dict) and "litellm_provider" in v for v in doc.values()):
@@ -196,7 +135,7 @@ def _load(page: RawPage) -> dict[str, Any]:
 def parse(page: RawPage, source: SourceConfig) -> ParseResult:
     doc = _load(page)
     batch_providers: dict[str, str] = dict(source.options.get("batch_providers") or {})
-    out = _Out(page, source)
+    out = PageOut(page, source)
     seen: dict[Offer, str] = {}
     # (model_id, field) -> (priority, raw, who): one capability value per model (see module doc)
     facts: dict[tuple[str, str], tuple[tuple[int, int], Any, str]] = {}
@@ -204,7 +143,7 @@ def parse(page: RawPage, source: SourceConfig) -> ParseResult:
     limits: dict[tuple[str, str], list[tuple[Any, str, bool]]] = {}
     for index, (key, entry) in enumerate(doc.items()):
         if key == "sample_spec":
-            out.problem("sample_spec: documentation of the file's fields, not a model", severity="skip")
+            out.skip("sample_spec: documentation of the file's fields, not a model")
             continue
         if not isinstance(entry, dict):
             out.problem(f"{key}: entry is a JSON {type(entry).__name__}, not an object")
@@ -215,7 +154,7 @@ def parse(page: RawPage, source: SourceConfig) -> ParseResult:
             continue
         mode = entry.get("mode")
         if mode not in TEXT_MODES:
-            out.problem(f"{key}: mode {mode!r}, not a text-generation model", severity="skip")
+            out.skip(f"{key}: mode {mode!r}, not a text-generation model")
             continue
         try:
             provider_id = canonical_provider(lp)
@@ -226,12 +165,12 @@ def parse(page: RawPage, source: SourceConfig) -> ParseResult:
         out.result.providers.setdefault(provider_id, provider_name(provider_id))
         _entry(out, key, entry, lp, provider_id, batch_providers.get(lp), index, seen, facts, limits)
     for (model_id, field), (_, raw, who) in facts.items():
-        out.add("model", model_id, field, raw, _flag, who=who)
+        out.add("model", model_id, field, raw, flag, who=who)
     for (model_id, field), values in limits.items():
         # the creator's own entries speak for the model when the file has them
         own = [v for v in values if v[2]]
         for raw, who, _ in own or values:
-            out.add("model", model_id, field, raw, _tokens, who=who)
+            out.add("model", model_id, field, raw, tokens, who=who)
     return out.result
 
 
@@ -261,12 +200,12 @@ def _split_key(key: str, lp: str) -> tuple[str, str, str | None]:
     return pmid, variant, None
 
 
-def _entry(out: _Out, key: str, entry: dict[str, Any], lp: str, provider_id: str, batch_provider: str | None,
+def _entry(out: PageOut, key: str, entry: dict[str, Any], lp: str, provider_id: str, batch_provider: str | None,
            index: int, seen: dict[Offer, str], facts: dict[tuple[str, str], tuple[tuple[int, int], Any, str]],
            limits: dict[tuple[str, str], list[tuple[Any, str, bool]]]) -> None:
     pmid, region, why = _split_key(key, lp)
     if why:
-        out.problem(f"{key}: {why}", severity="skip")
+        out.skip(f"{key}: {why}")
         return
     try:
         # An id whose creator no rule can tell is a model of the provider's namespace.
@@ -280,8 +219,8 @@ def _entry(out: _Out, key: str, entry: dict[str, Any], lp: str, provider_id: str
     base: Offer = (provider_id, pmid, variant)
     offer_key = (provider_id, model_id, variant)
     if offer_key in seen:
-        out.problem(f"{key}: the same offer ({model_id} at {provider_id}{' ' + variant if variant else ''}) "
-                    f"as {seen[offer_key]}: read once", severity="skip")
+        out.skip(f"{key}: the same offer ({model_id} at {provider_id}{' ' + variant if variant else ''}) "
+                 f"as {seen[offer_key]}: read once")
         return
     seen[offer_key] = key
     if not any(_known_key(k) for k in entry):
@@ -292,7 +231,7 @@ def _entry(out: _Out, key: str, entry: dict[str, Any], lp: str, provider_id: str
     if not any(k in entry for k in ("input_cost_per_token", "output_cost_per_token")):
         other = sorted(k for k in entry if "_cost_per_" in k)
         shown = ", ".join(other[:2]) if other else "no price at all"
-        out.problem(f"{key}: not priced per token ({shown}): no price recorded", severity="skip")
+        out.skip(f"{key}: not priced per token ({shown}): no price recorded")
 
     # Base offer: prices, tiers, limits.
     for k, field in PRICE_FIELDS.items():
@@ -304,7 +243,7 @@ def _entry(out: _Out, key: str, entry: dict[str, Any], lp: str, provider_id: str
         if k in entry:
             # 0 is how the file leaves a limit unstated (embedding-like entries): unknown, not an error
             raw_limit = None if entry[k] == 0 and not isinstance(entry[k], bool) else entry[k]
-            read = out.add("offer", model_id, k, raw_limit, _tokens, who=key, offer=base)
+            read = out.add("offer", model_id, k, raw_limit, tokens, who=key, offer=base)
             if read and raw_limit is not None:  # an unreadable limit is one problem, not two
                 # one model-level claim per entry: how many entries state a value is evidence
                 limits.setdefault((model_id, k), []).append((raw_limit, key, is_creators_own(provider_id, model_id)))
@@ -328,30 +267,22 @@ def _entry(out: _Out, key: str, entry: dict[str, Any], lp: str, provider_id: str
 
     # Capabilities: kept per model, the creator's own provider first, then file order.
     rank = (0 if is_creators_own(provider_id, model_id) else 1, index)
-    for flag, field in CAPABILITY_FLAGS.items():
-        if entry.get(flag) is not None:  # null: not stated, nothing to record
-            if not isinstance(entry[flag], bool):
-                out.problem(f"{key}: cannot read {field} from {_raw_text(entry[flag])!r}: "
+    for name, field in CAPABILITY_FLAGS.items():
+        if entry.get(name) is not None:  # null: not stated, nothing to record
+            if not isinstance(entry[name], bool):
+                out.problem(f"{key}: cannot read {field} from {raw_text(entry[name])!r}: "
                             "expected JSON true or false", field=field)
                 continue
             held = facts.get((model_id, field))
             if held is None or rank < held[0]:
-                facts[(model_id, field)] = (rank, entry[flag], key)
+                facts[(model_id, field)] = (rank, entry[name], key)
 
 
-def _tiers(out: _Out, key: str, model_id: str, entry: dict[str, Any], offer: Offer) -> None:
+def _tiers(out: PageOut, key: str, model_id: str, entry: dict[str, Any], offer: Offer) -> None:
     """``input_cost_per_token_above_200k_tokens`` & co. -> the tier fields (one tier: the lowest)."""
     tiers: dict[int, dict[str, Any]] = {}
     for k, v in entry.items():
         m = _TIER_KEY.match(k)
         if m:
             tiers.setdefault(int(m.group(2)) * 1000, {})[m.group(1)] = v
-    if not tiers:
-        return
-    threshold = min(tiers)
-    out.add("offer", model_id, "tier_threshold_tokens", threshold, _tokens, who=key, offer=offer)
-    for side, v in sorted(tiers[threshold].items()):
-        out.add("offer", model_id, TIER_FIELDS[side], v, _price, who=key, offer=offer)
-    for other in sorted(tiers)[1:]:
-        out.problem(f"{key}: a second price tier above {other} tokens: only the first tier "
-                    f"(above {threshold}) is recorded", severity="skip")
+    price_tiers(out, model_id, offer, tiers, _price, who=key)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass, field
+from typing import Iterable
 
 _HEADING = re.compile(r"^(?P<marks>#{1,6})\s+(?P<text>.*?)\s*#*\s*$")
 _DELIMITER = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
@@ -103,3 +104,60 @@ def headings(text: str) -> list[tuple[int, str]]:
         elif not fenced and (h := _HEADING.match(line)):
             out.append((len(h.group("marks")), clean(h.group("text"))))
     return out
+
+
+@dataclass
+class Section:
+    line: int  # 1-based line of its heading (0: the text above the first heading)
+    level: int  # 1-6 (0 for the text above the first heading)
+    headings: list[str]  # the cleaned heading path, this section's own heading last
+    lines: list[str] = field(default_factory=list)  # its non-blank prose lines, up to the next heading
+
+    @property
+    def title(self) -> str:
+        return self.headings[-1] if self.headings else ""
+
+
+def sections(text: str) -> list[Section]:
+    """Every heading with the prose lines under it (stripped, raw markdown) up to the next heading
+    of any level; table and fenced code lines are left out (``tables`` reads the tables). The text
+    above the first heading is a section of level 0."""
+    in_table = {i for t in tables(text) for i in range(t.line - 1, t.line + 1 + len(t.rows))}
+    found = [Section(0, 0, [])]
+    levels: dict[int, str] = {}
+    fenced = False
+    for i, line in enumerate(text.splitlines()):
+        if line.lstrip().startswith(("```", "~~~")):
+            fenced = not fenced
+        elif fenced or i in in_table:
+            continue
+        elif h := _HEADING.match(line):
+            level = len(h.group("marks"))
+            levels = {k: v for k, v in levels.items() if k < level}
+            levels[level] = clean(h.group("text"))
+            found.append(Section(i + 1, level, [levels[k] for k in sorted(levels)]))
+        elif line.strip():
+            found[-1].lines.append(line.strip())
+    return found
+
+
+def label(table: Table, names: Iterable[str]) -> str | None:
+    """Which of ``names`` a table is shown under, lower-cased, when a page sets tables side by side
+    as tabs ("Standard", "Batch"): the last line above the table that is only such a name (a
+    rendered tab label), else the table's own heading when it is one; None when neither."""
+    wanted = {n.lower() for n in names}
+    for line in reversed(table.before):
+        if clean(line).lower() in wanted:
+            return clean(line).lower()
+    return table.heading.lower() if table.heading.lower() in wanted else None
+
+
+def grouped(text: str, level: int = 2) -> list[tuple[Section, list[Table]]]:
+    """The tables of a text, in page order, grouped under the last heading of ``level`` or above
+    before each (``##``: a model's section of a pricing page, a part of a docs page), each with
+    that heading's section (its prose up to the next heading). Sections without tables are left out."""
+    owners = [s for s in sections(text) if s.level <= level]  # level 0: the text above every heading
+    groups: dict[int, list[Table]] = {}
+    for table in tables(text):
+        groups.setdefault(max(i for i, s in enumerate(owners) if s.line < table.line), []).append(table)
+    return [(owners[i], ts) for i, ts in sorted(groups.items())]

@@ -11,7 +11,7 @@ provider's own model id::
 
 Providers: every provider of the catalog is one (``pipeline.providers``: its key as a slug, the
 curated spellings merged: ``vercel`` -> ``vercel-ai-gateway``, ``amazon-bedrock`` -> ``aws-bedrock``),
-named as the catalog names it. A stray top-level key without ``models`` (``logo.svg``) is skipped.
+named as the catalog names it. A stray top-level key that lists no models (``logo.svg``) is skipped.
 
 Each model of a provider is one offer, keyed by (model, provider, variant); the models.dev key is
 the offer's claimed ``provider_model_id``. Prices from ``cost`` (USD per 1M tokens; an entry
@@ -35,25 +35,35 @@ Azure's), then in file order.
 
 Skipped with a reason: deprecated entries (``status: deprecated``), models whose outputs include
 no text (image, video, speech generators), embedding models (``embed`` in the id or family), a
-release date stated only as a month. Numbers are read exactly (never through floats);
-``Observation.raw`` is the number as the file wrote it. ``items`` counts the offers.
+release date stated only as a month or as the Unix epoch (``1970-01-01``, a blank date). Numbers
+are read exactly (never through floats); ``Observation.raw`` is the number as the file wrote it.
+``items`` counts the offers.
 """
 from __future__ import annotations
 
 import json
 import re
-from decimal import Decimal
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
-from pydantic import ValidationError
-
-from pipeline import normalize
 from pipeline.config import SourceConfig
-from pipeline.fields import Entity
 from pipeline.identity import IdentityError, deployment, is_creators_own, resolve
+from pipeline.models import PageLayoutError, ParseResult, RawPage
 from pipeline.parse import offer_variant
+from pipeline.parse.collect import (
+    Offer,
+    PageOut,
+    date,
+    flag,
+    load_json,
+    partial_date,
+    price_tiers,
+    raw_text,
+    text,
+    usd_per,
+    whole_tokens,
+)
 from pipeline.providers import canonical_provider
-from pipeline.models import Observation, PageLayoutError, ParseResult, Problem, RawPage
 
 COST_FIELDS = {
     "input": "input_usd_per_mtok",
@@ -63,121 +73,28 @@ COST_FIELDS = {
 }
 # Spellings a few catalog entries use for the same prices (read only when the usual key is absent).
 COST_SYNONYMS = {"cached_input": "cache_read", "cache_input": "cache_read", "cached_write": "cache_write"}
-TIER_FIELDS = {"input": "input_usd_per_mtok_above_tier", "output": "output_usd_per_mtok_above_tier"}
 _MONTH_ONLY = re.compile(r"^\d{4}-\d{2}$")
+EPOCH = "1970-01-01"  # a blank date written as Unix time 0
 
-Offer = tuple[str, str, str]  # provider_id, the provider's own model id, variant
 # limit.<key> -> the offer's serving limits and the model-level claims of this catalog
 LIMIT_FIELDS = {"context": "context_window", "input": "max_input_tokens", "output": "max_output_tokens"}
 
 
-class _Number(Decimal):
-    """A JSON number read exactly, remembering how the file wrote it (for Observation.raw)."""
+# --- converters (the rest are collect's) ----------------------------------------------------
 
-    text: str
-
-    def __new__(cls, text: str) -> _Number:
-        obj = super().__new__(cls, text)
-        obj.text = text
-        return obj
-
-
-def _raw_text(raw: Any) -> str | None:
-    if raw is None:
-        return None
-    if isinstance(raw, _Number):
-        return raw.text
-    if isinstance(raw, bool):
-        return "true" if raw else "false"
-    if isinstance(raw, list):
-        return "+".join(map(str, raw))
-    return str(raw)
-
-
-class _Out:
-    """Observations and problems of one page; a value that cannot be read becomes a Problem."""
-
-    def __init__(self, page: RawPage, source: SourceConfig) -> None:
-        self.page = page
-        self.source = source
-        self.result = ParseResult()
-
-    def problem(self, message: str, field: str | None = None, severity: str = "error",
-                key: tuple[Entity, str, str | None, str] | None = None) -> None:
-        entity, model_id, provider_id, variant = key or (None, None, None, None)
-        self.result.problems.append(Problem(
-            source_id=self.source.id, url=self.page.url, field=field, message=message,
-            severity=severity,  # type: ignore[arg-type]
-            entity=entity, model_id=model_id, provider_id=provider_id, variant=variant,
-        ))
-
-    def add(self, entity: Entity, model_id: str, field: str, raw: Any, convert: Callable[[Any], str | None],
-            *, who: str, offer: Offer | None = None) -> bool:
-        """A known observation when ``convert`` reads ``raw``; unknown when it returns None."""
-        provider_id, provider_model_id, variant = offer or (None, None, "")
-        raw_text = _raw_text(raw)
-        try:
-            # JSON null (models.dev writes it for an unstated limit) or a dash text: unknown
-            value = None if raw is None or (isinstance(raw, str) and normalize.is_unknown(raw)) else convert(raw)
-            obs = Observation(
-                source_id=self.source.id, url=self.page.url, entity=entity, model_id=model_id,
-                provider_id=provider_id, provider_model_id=provider_model_id, variant=variant,
-                field=field, raw=raw_text, value=value, status="known" if value is not None else "unknown",
-            )
-        except (ValueError, TypeError, ArithmeticError, ValidationError) as e:
-            msg = "; ".join(x["msg"] for x in e.errors()) if isinstance(e, ValidationError) else str(e)
-            self.problem(f"{who}: cannot read {field} from {raw_text!r}: {msg}",
-                         field=field, key=(entity, model_id, provider_id, variant))
-            return False
-        self.result.observations.append(obs)
-        return True
-
-
-# --- converters -----------------------------------------------------------------------------
-
-def _price(raw: Any) -> str:
-    if isinstance(raw, (bool, float)):
-        raise ValueError("expected an exact number")
-    return normalize.decimal_text(normalize.price_per_mtok(raw, "mtok"))
+_price = usd_per("mtok")  # USD per 1M tokens, an exact number (never a float)
 
 
 def _limit(raw: Any) -> str | None:
     """Token limits; models.dev writes 0 where a provider states none (-> unknown)."""
     if isinstance(raw, int) and not isinstance(raw, bool) and raw == 0:
         return None
-    if not isinstance(raw, int) or isinstance(raw, bool):
-        raise ValueError("expected a whole number of tokens")
-    return str(normalize.parse_tokens(raw))
+    return whole_tokens(raw)
 
 
-def _tokens(raw: Any) -> str:
-    if not isinstance(raw, int) or isinstance(raw, bool):
-        raise ValueError("expected a whole number of tokens")
-    return str(normalize.parse_tokens(raw))
-
-
-def _bool(raw: Any) -> str:
-    if not isinstance(raw, bool):
-        raise ValueError("expected JSON true or false")
-    return "true" if raw else "false"
-
-
-def _text(raw: Any) -> str:
-    if not isinstance(raw, str) or not raw.strip():
-        raise ValueError("expected non-empty text")
-    return raw.strip()
-
-
-def _date(raw: Any) -> str:
-    if not isinstance(raw, str):
-        raise ValueError("expected a date text")
-    return normalize.parse_date(raw).isoformat()
-
-
-def _partial_date(raw: Any) -> str:
-    if not isinstance(raw, str):
-        raise ValueError("expected a date text")
-    return normalize.parse_partial_date(raw)
+def _shown(raw: Any) -> str | None:
+    """How an observation keeps a list of modalities: "text+image"."""
+    return "+".join(map(str, raw)) if isinstance(raw, list) else None
 
 
 def _inputs(raw: Any) -> list[str]:
@@ -189,12 +106,7 @@ def _inputs(raw: Any) -> list[str]:
 # --- the page -------------------------------------------------------------------------------
 
 def _load(page: RawPage) -> dict[str, Any]:
-    try:
-        doc = json.loads(page.body().decode("utf-8"), parse_float=_Number)
-    except UnicodeDecodeError as e:
-        raise PageLayoutError(f"catalog is not UTF-8 text ({e})") from None
-    except json.JSONDecodeError as e:
-        raise PageLayoutError(f"catalog is not valid JSON ({e})") from None
+    doc = load_json(page, "catalog")
     if not isinstance(doc, dict):
         raise PageLayoutError(f"catalog is a JSON {type(doc).__name__}, not an object keyed by provider id")
     if not any(isinstance(v, dict) and isinstance(v.get("models"), dict) and v["models"] for v in doc.values()):
@@ -204,19 +116,23 @@ def _load(page: RawPage) -> dict[str, Any]:
 
 def parse(page: RawPage, source: SourceConfig) -> ParseResult:
     doc = _load(page)
-    out = _Out(page, source)
+    out = PageOut(page, source)
     seen: dict[Offer, str] = {}
     # model_id -> [(rank, entry, who)]: the entries that may speak for the model's facts
     speakers: dict[str, list[tuple[tuple[int, int], dict[str, Any], str]]] = {}
     index = 0
     for pkey, pval in doc.items():
         if not isinstance(pval, dict):
-            # a stray key (the catalog ships its logo as "logo.svg"): not a provider
-            out.problem(f"{pkey!r}: a JSON {type(pval).__name__}, not a provider", severity="skip")
+            # a stray key whose value is not an object: not a provider
+            out.skip(f"{pkey!r}: a JSON {type(pval).__name__}, not a provider")
             continue
         models = pval.get("models")
         if not isinstance(models, dict):
             out.problem(f"provider {pkey!r}: no 'models' object")
+            continue
+        if not models:
+            # the real catalog ships its logo as {"logo.svg": {"models": {}}}: no provider
+            out.skip(f"{pkey!r}: lists no models, not a provider")
             continue
         provider_id = canonical_provider(pkey)
         stated = pval.get("name")
@@ -249,12 +165,12 @@ def _why_skip(mkey: str, entry: dict[str, Any]) -> str | None:
     return None
 
 
-def _entry(out: _Out, who: str, provider_id: str, mkey: str, entry: dict[str, Any],
+def _entry(out: PageOut, who: str, provider_id: str, mkey: str, entry: dict[str, Any],
            seen: dict[Offer, str]) -> str | None:
     """The offer of one entry; returns its model id when the entry was used."""
     why = _why_skip(mkey, entry)
     if why:
-        out.problem(f"{who}: {why}", severity="skip")
+        out.skip(f"{who}: {why}")
         return None
     try:
         # An id whose creator no rule can tell is a model of the provider's namespace (listed by
@@ -267,8 +183,8 @@ def _entry(out: _Out, who: str, provider_id: str, mkey: str, entry: dict[str, An
     offer: Offer = (provider_id, mkey, offer_variant(deployment(mkey, provider_id), ident.variant))
     key = (offer[0], model_id, offer[2])
     if key in seen:
-        out.problem(f"{who}: the same offer ({model_id} at {provider_id}"
-                    f"{' ' + offer[2] if offer[2] else ''}) as {seen[key]}: read once", severity="skip")
+        out.skip(f"{who}: the same offer ({model_id} at {provider_id}"
+                 f"{' ' + offer[2] if offer[2] else ''}) as {seen[key]}: read once")
         return None
     seen[key] = who
     cost = entry.get("cost")
@@ -286,7 +202,7 @@ def _entry(out: _Out, who: str, provider_id: str, mkey: str, entry: dict[str, An
     return model_id
 
 
-def _cost(out: _Out, who: str, model_id: str, cost: dict[str, Any], offer: Offer) -> None:
+def _cost(out: PageOut, who: str, model_id: str, cost: dict[str, Any], offer: Offer) -> None:
     for key, field in COST_FIELDS.items():
         if key in cost:
             out.add("offer", model_id, field, cost[key], _price, who=who, offer=offer)
@@ -297,7 +213,7 @@ def _cost(out: _Out, who: str, model_id: str, cost: dict[str, Any], offer: Offer
     tiers = cost.get("tiers")
     if tiers is None:
         return
-    usable = []
+    usable: dict[int, dict[str, Any]] = {}
     for t in tiers if isinstance(tiers, list) else [tiers]:
         tier = t.get("tier") if isinstance(t, dict) else None
         size = tier.get("size") if isinstance(tier, dict) else None
@@ -305,18 +221,8 @@ def _cost(out: _Out, who: str, model_id: str, cost: dict[str, Any], offer: Offer
             out.problem(f"{who}: cannot read price tier {json.dumps(t, default=str)[:80]}",
                         field="tier_threshold_tokens")
             continue
-        usable.append((size, t))
-    if not usable:
-        return
-    usable.sort(key=lambda x: x[0])
-    size, tier = usable[0]
-    out.add("offer", model_id, "tier_threshold_tokens", size, _tokens, who=who, offer=offer)
-    for key, field in TIER_FIELDS.items():
-        if key in tier:
-            out.add("offer", model_id, field, tier[key], _price, who=who, offer=offer)
-    for other, _ in usable[1:]:
-        out.problem(f"{who}: another price tier above {other} tokens: only the first "
-                    f"(above {size}) is recorded", severity="skip")
+        usable.setdefault(size, {k: t[k] for k in ("input", "output") if k in t})
+    price_tiers(out, model_id, offer, usable, _price, who=who)
 
 
 # Model facts: field -> (how to find its raw value in an entry, converter).
@@ -337,17 +243,17 @@ def _limit_of(key: str) -> Callable[[dict[str, Any]], Any]:
 
 
 MODEL_FACTS: list[tuple[str, Callable[[dict[str, Any]], Any], Callable[[Any], str]]] = [
-    ("name", _get("name"), _text),
-    ("context_window", _limit_of("context"), _tokens),
-    ("max_input_tokens", _limit_of("input"), _tokens),
-    ("max_output_tokens", _limit_of("output"), _tokens),
-    ("release_date", _get("release_date"), _date),
-    ("knowledge_cutoff", _get("knowledge"), _partial_date),
-    ("open_weights", _get("open_weights"), _bool),
-    ("supports_reasoning", _get("reasoning"), _bool),
-    ("supports_function_calling", _get("tool_call"), _bool),
-    ("supports_tool_use", _get("tool_call"), _bool),
-    ("supports_structured_outputs", _get("structured_output"), _bool),
+    ("name", _get("name"), text),
+    ("context_window", _limit_of("context"), whole_tokens),
+    ("max_input_tokens", _limit_of("input"), whole_tokens),
+    ("max_output_tokens", _limit_of("output"), whole_tokens),
+    ("release_date", _get("release_date"), date),
+    ("knowledge_cutoff", _get("knowledge"), partial_date),
+    ("open_weights", _get("open_weights"), flag),
+    ("supports_reasoning", _get("reasoning"), flag),
+    ("supports_function_calling", _get("tool_call"), flag),
+    ("supports_tool_use", _get("tool_call"), flag),
+    ("supports_structured_outputs", _get("structured_output"), flag),
     ("supports_vision", _modalities, lambda raw: "true" if "image" in _inputs(raw) else "false"),
     ("supports_multimodal", _modalities, lambda raw: "true" if any(x != "text" for x in _inputs(raw)) else "false"),
 ]
@@ -362,7 +268,7 @@ EVERY_ENTRY = {"release_date", "knowledge_cutoff", "open_weights", "context_wind
                "max_output_tokens"}
 
 
-def _model_facts(out: _Out, model_id: str, entries: list[tuple[tuple[int, int], dict[str, Any], str]]) -> None:
+def _model_facts(out: PageOut, model_id: str, entries: list[tuple[tuple[int, int], dict[str, Any], str]]) -> None:
     # The creator's own entry (openai's o3-mini) states the model's facts first-hand: when the
     # catalog has one, resellers' copies are not claims of their own (they often give the day
     # they listed the model as its release date).
@@ -375,17 +281,21 @@ def _model_facts(out: _Out, model_id: str, entries: list[tuple[tuple[int, int], 
             stated = stated[:1]
         said: set[str] = set()
         for raw, who in stated:
-            text = _raw_text(raw) or ""
+            written = raw_text(raw) or ""
             # One claim per entry: how many resellers state a value is evidence (a reseller often
             # gives the day it listed a model as its release date; reconcile prefers the value
             # most entries agree on, and for limits a value two entries state over a larger one).
-            if text in said and field not in EVERY_ENTRY:
+            if written in said and field not in EVERY_ENTRY:
                 continue
-            said.add(text)
+            said.add(written)
             if field == "release_date" and isinstance(raw, str) and _MONTH_ONLY.match(raw.strip()):
-                out.problem(f"{who}: release_date {raw!r} names only a month: not recorded",
-                            field=field, severity="skip")
+                out.skip(f"{who}: release_date {raw!r} names only a month: not recorded", field=field)
+                continue
+            if field == "release_date" and isinstance(raw, str) and raw.strip() == EPOCH:
+                # frogbot's entries write 1970-01-01 for both dates: day 0 of Unix time, what a
+                # blank date becomes, not a date anyone released a model on
+                out.skip(f"{who}: release_date {raw!r} is the Unix epoch, a placeholder: not recorded", field=field)
                 continue
             if field in LIMIT_FIELDS.values() and (not isinstance(raw, int) or isinstance(raw, bool) or raw <= 0):
                 continue  # 0 states none; an unreadable limit is already a problem of the offer
-            out.add("model", model_id, field, raw, convert, who=who)
+            out.add("model", model_id, field, raw, convert, who=who, shown=_shown(raw))
