@@ -46,7 +46,7 @@ DataDirOpt = Annotated[
 ]
 SourcesFileOpt = Annotated[
     Optional[Path],
-    typer.Option("--sources-file", envvar="LLM_LEDGER_SOURCES_FILE", help="The sources registry (default: sources.yaml in the repo)."),
+    typer.Option("--sources-file", envvar="LLM_LEDGER_SOURCES_FILE", help="The sources registry (default: the bundled pipeline/sources.yaml)."),
 ]
 SourcesOpt = Annotated[
     Optional[str], typer.Option("--sources", help="Comma-separated source ids to crawl (default: every enabled source).")
@@ -580,15 +580,20 @@ def _benchmark_rows(record: ComparisonRecord) -> list[tuple[str, Any, Any]]:
     return out
 
 
-def _routes_table(record: ComparisonRecord, routes: dict[str, list[dict[str, Any]]]) -> Table:
-    table = _table("model", "provider", "variant", "route", "input /1M", "output /1M", "cached /1M",
-                   title="Prices per provider (USD per 1M tokens)", right=("input /1M", "output /1M", "cached /1M"))
+def _routes_tables(record: ComparisonRecord, routes: dict[str, list[dict[str, Any]]]) -> list[Table]:
+    """One table per side (fits 80 columns): a row per provider and route; the variant beside the
+    route kind ("batch [us-east-1]")."""
+    tables = []
     for side in (record.a, record.b):
+        table = _table("provider", "route", "input /1M", "output /1M", "cached /1M",
+                       title=f"Prices per provider: {side.name or side.model_id} (USD per 1M tokens)",
+                       right=("input /1M", "output /1M", "cached /1M"))
         for r in routes.get(side.model_id, []):
-            _row(table, side.name or side.model_id, r["provider_name"], r["variant"], r["kind"],
-                 display.usd(r["input_usd_per_mtok"]), display.usd(r["output_usd_per_mtok"]),
-                 display.usd(r["cached_input_usd_per_mtok"]))
-    return table
+            route = r["kind"] if r["variant"] in ("", r["kind"]) else f"{r['kind']} [{r['variant']}]"
+            _row(table, r["provider_name"], route, display.usd(r["input_usd_per_mtok"]),
+                 display.usd(r["output_usd_per_mtok"]), display.usd(r["cached_input_usd_per_mtok"]))
+        tables.append(table)
+    return tables
 
 
 @app.command("compare")
@@ -660,7 +665,8 @@ def render_comparison(record: ComparisonRecord, routes: dict[str, list[dict[str,
         ("other routes (in / out)", *(_other_routes(s) for s in both)),
         ("providers", *(f"{s.providers_count}: " + ", ".join(p.name for p in s.providers) for s in both)),
     ], record, a, b)
-    console.print(_routes_table(record, routes))
+    for table in _routes_tables(record, routes):
+        console.print(table)
     _section("Capabilities", [(cap.replace("_", " "), sa.capabilities[cap], sb.capabilities.get(cap))
                               for cap in sa.capabilities], record, a, b)
     _section("Benchmarks", _benchmark_rows(record), record, a, b)

@@ -2,7 +2,7 @@
 Rich never reads as markup, and JSON.
 
 - No exponent ever: Decimal("2E+1") is "20", Decimal("1.5E+2") is "150", 1e-05 is "0.00001".
-- Prices per 1M tokens are exact, without trailing zeros: "$0.027", "$10", "$1.25".
+- Prices per 1M tokens are exact, with at least cents: "$0.027", "$10.00", "$1.10", "$0.0792".
 - Money totals (a month at the traffic profile, a gap) are cents: "$1,908.15", "$71.85".
 - Counts have separators ("131,072"); flags are yes / no / unknown; a missing value is "unknown".
 - A percent over 100 carries the multiplier beside it: "3974.07% cheaper (40.7× cheaper)".
@@ -47,8 +47,13 @@ def number(value: Any) -> str:
 
 
 def usd(value: Any) -> str:
-    """An exact price per 1M tokens: 0.027 -> "$0.027", 10 -> "$10", 1.250 -> "$1.25"."""
-    return UNKNOWN if value is None else f"${number(value)}"
+    """An exact price per 1M tokens, never rounded, at least to the cent (so a column of prices
+    reads alike): 0.027 -> "$0.027", 10 -> "$10.00", 1.1 -> "$1.10", 0.0792 -> "$0.0792"."""
+    if value is None:
+        return UNKNOWN
+    d = _decimal(value)
+    cents = d.quantize(Decimal("0.01"))
+    return f"${_grouped(format(cents, 'f') if d == cents else decimal_text(d))}"
 
 
 def usd_total(value: Any) -> str:
@@ -89,8 +94,8 @@ def multiplier(pct: Any, ratio: Any) -> str | None:
 
 
 def move(old: Decimal | None, new: Decimal | None) -> str:
-    """A price move: "$0.1 -> $0.2 (+100.00%)", "$0.1 -> $1.1 (+1000.00%, 11× the old price)",
-    or the reason a move has no percent ("$0 -> $0.1 (from $0: no percent)")."""
+    """A price move: "$0.10 -> $0.20 (+100.00%)", "$0.10 -> $1.10 (+1000.00%, 11× the old price)",
+    or the reason a move has no percent ("$0.00 -> $0.10 (from $0: no percent)")."""
     pct = percent_change(old, new)
     why = move_text(old, new)
     times_old = multiplier(pct, None if pct is None else Decimal(new) / Decimal(old))  # type: ignore[arg-type]

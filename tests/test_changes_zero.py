@@ -100,6 +100,6 @@ def test_changes_command_renders_moves_from_zero_and_to_unknown(data, monkeypatc
     monkeypatch.setattr(cli, "console", Console(width=250, color_system=None))
     result = CliRunner().invoke(cli.app, ["changes", "--since", "2026-06-01", "--data-dir", str(data)])
     assert result.exit_code == 0, result.output
-    assert "$0 -> $0.1 (from $0: no percent)" in result.output
-    assert "$0 -> $0.2 (from $0: no percent)" in result.output
-    assert "$0.1 -> unknown (now unknown)" in result.output
+    assert "$0.00 -> $0.10 (from $0: no percent)" in result.output
+    assert "$0.00 -> $0.20 (from $0: no percent)" in result.output
+    assert "$0.10 -> unknown (now unknown)" in result.output

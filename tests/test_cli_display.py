@@ -84,11 +84,11 @@ def test_variants_are_printed_not_read_as_markup(ledger):
     out = ok(ledger, "show", "openai/o3", "--as-of", AS_OF)
     rows = [line for line in out.splitlines() if line.lstrip().startswith("OpenAI API ")]
     assert len(rows) == len(set(rows)) == 3, rows  # standard, flex, priority: three distinct rows
-    assert any("flex" in r and "$1" in r for r in rows) and any("priority" in r and "$3.5" in r for r in rows)
+    assert any("flex" in r and "$1.00" in r for r in rows) and any("priority" in r and "$3.50" in r for r in rows)
     changes = ok(ledger, "changes", "--since", "2026-01-01")
     assert any("aws-bedrock" in line and "us-east-1" in line for line in changes.splitlines())
     compared = ok(ledger, "compare", LLAMA, "openai/o3", "--as-of", AS_OF)
-    assert "flex: $1 / $4 at OpenAI API [flex]" in compared
+    assert "flex: $1.00 / $4.00 at OpenAI API [flex]" in compared
     console = Console(width=80, color_system=None, record=True)
     console.print(display.cell("o3 [priority]"))
     assert "[priority]" in console.export_text()
@@ -96,7 +96,7 @@ def test_variants_are_printed_not_read_as_markup(ledger):
 
 def test_formatter():
     assert display.number(Decimal("2E+1")) == "20" and display.number(1e-05) == "0.00001"
-    assert display.usd(Decimal("1.5E+2")) == "$150" and display.usd(Decimal("0.027000000")) == "$0.027"
+    assert display.usd(Decimal("1.5E+2")) == "$150.00" and display.usd(Decimal("0.027000000")) == "$0.027"
     assert display.usd(Decimal("1.250")) == "$1.25" and display.usd(None) == "unknown"
     assert display.usd_total(Decimal("1908.145")) == "$1,908.15" and display.usd_total(1980) == "$1,980.00"
     assert display.number(131072) == "131,072" and display.tokens(131072, "128K") == "128K (131,072)"
@@ -104,8 +104,8 @@ def test_formatter():
     assert display.percent(Decimal("3974.07")) == "3974.07%"
     assert display.multiplier(Decimal("3974.07"), Decimal("40.74")) == "40.7×"
     assert display.multiplier(Decimal("50"), Decimal("1.5")) is None
-    assert display.move(Decimal("0.1"), Decimal("1.1")) == "$0.1 -> $1.1 (+1000.00%, 11× the old price)"
-    assert display.move(Decimal("0"), Decimal("0.1")) == "$0 -> $0.1 (from $0: no percent)"
+    assert display.move(Decimal("0.1"), Decimal("1.1")) == "$0.10 -> $1.10 (+1000.00%, 11× the old price)"
+    assert display.move(Decimal("0"), Decimal("0.1")) == "$0.00 -> $0.10 (from $0: no percent)"
 
 
 def test_compare_is_laid_out_in_sections_with_a_row_per_provider(ledger):

@@ -18,7 +18,8 @@ from typer.testing import CliRunner
 from pipeline import cli
 from pipeline.compare import (ALL_PAIRS_SQL, ComparisonConfig, compare, load_comparison_config, pair_rows,
                               pairs_sql, prepare)
-from pipeline.config import REPO_ROOT, ConfigError
+from pipeline.config import ConfigError
+from pipeline.resources import COMPARISONS_FILE
 from warehouse.connection import connect
 
 AS_OF = date(2026, 6, 4)
@@ -250,7 +251,7 @@ def test_config_is_strict(tmp_path):
     with pytest.raises(ConfigError, match="single lowercase parts"):
         load({"non_standard_routes": [{"kind": "batch", "variant_parts": ["eu/batch"]}]})
     assert load({"non_standard_routes": [{"kind": "batch", "variant_parts": ["bulk"]}]}).route_kind("bulk") == "batch"
-    assert (REPO_ROOT / "comparisons.yaml").exists()
+    assert COMPARISONS_FILE.exists() and COMPARISONS_FILE.parent.name == "pipeline"  # package data
 
 
 @pytest.fixture()
@@ -268,7 +269,7 @@ def test_compare_renders_pct_with_ratio_and_ties(run_cli):
     out = run_cli("compare", LLAMA, O3)
     assert "Llama 3.2 1B Instruct is 3974.07% cheaper on input (40.7× cheaper); monthly gap $1,908.15" in out
     assert "at Azure OpenAI, OpenAI API, OpenRouter (tied)" in out
-    assert "batch: $0.55 / $2.2 at OpenAI API [batch]" in out
+    assert "batch: $0.55 / $2.20 at OpenAI API [batch]" in out
     assert "None" not in out
 
 
