@@ -390,14 +390,15 @@ def changes_cmd(
     data_dir: DataDirOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
-    """What changed between consecutive crawls: new and retired offers, price moves (old -> new, %)."""
+    """What changed between consecutive crawls: new and retired offers, price moves (old -> new, %), the fields changed."""
     when = _date(since, "--since")
     con = _read_only(data_dir)
     found = inspect.changes(con, when)  # type: ignore[arg-type]
     if json_out:
         _json({"since": when, "changes": found})
         return
-    table = _table("day", "change", "model", "provider", "provider model id", "variant", "input /1M", "output /1M")
+    table = _table("day", "change", "model", "provider", "provider model id", "variant", "input /1M", "output /1M",
+                   "fields changed")
 
     def price(r: dict[str, Any], side: str) -> str:
         # a move to or from $0 or unknown has no percent: say why (display.move), never crash
@@ -408,7 +409,7 @@ def changes_cmd(
 
     for r in found:
         _row(table, r["day"], r["change"], r["model_id"], r["provider_id"], r["provider_model_id"] or "",
-             r["variant"], price(r, "input"), price(r, "output"))
+             r["variant"], price(r, "input"), price(r, "output"), ", ".join(r["changed_fields"] or []))
     if found:
         console.print(table)
     else:
@@ -490,7 +491,7 @@ def show_cmd(
     table = _table("field", "value", "source / rule", "other values seen", title=f"{model_id} as of {when}")
     for field, value in fields.items():
         prov = view.model["provenance"].get(field, {})
-        where = f"{prov.get('source', '')} {prov.get('observed_at', '')}\n{prov.get('rule', '')}" if prov else ""
+        where = f"{prov.get('source_id', '')} {prov.get('observed_at', '')}\n{prov.get('rule', '')}" if prov else ""
         others = {f"{o['value'] if o['status'] == 'known' else o['status']} ({o['source_id']} {o['observed']})"
                   for o in seen.get(field, []) if o["value"] != _canonical(value)}
         _row(table, field, _field_value(field, value), where, "\n".join(sorted(others)))
@@ -508,7 +509,7 @@ def show_cmd(
         scores = _table("benchmark", "score", "source", title="benchmarks", right=("score",))
         for b in view.benchmarks:
             _row(scores, b["benchmark_name"] or b["benchmark_id"], b["score"],
-                 inspect.with_provenance(b)["provenance"].get("score", {}).get("source", ""))
+                 inspect.with_provenance(b)["provenance"].get("score", {}).get("source_id", ""))
         console.print(scores)
 
 

@@ -24,6 +24,9 @@ Definitions (shared/golden/seed-pairs.yaml), all from exact prices of standard r
   ratios                    pricier / cheaper; gaps: absolute differences
   provider_overlap          providers with a standard route on both sides
 Ratios and percents are rounded half-up to 2 decimals with integer arithmetic (never floats).
+Benchmark scores and their gaps are exact decimals too (the warehouse's DECIMAL, as in benchmarks.json).
+Besides the figures, each side carries what a page shows per model: every route with its prices
+(`routes`), the price history of each offer (`price_history`) and the source of each fact (`provenance`).
 A figure that cannot be computed (a side with no standard price, a ratio to $0, an unknown context
 window) is null, and ComparisonRecord.null_reasons says why.
 
@@ -32,7 +35,7 @@ or free routes is compared with null cheapest prices and a reason.
 """
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any, Literal, get_args
@@ -41,13 +44,12 @@ import duckdb
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from pipeline.config import REPO_ROOT, ConfigError
+from pipeline.config import ConfigError
 from pipeline.fields import CAPABILITIES
 from pipeline.normalize import parameters_label, price_label, token_label
 from pipeline.providers import load_providers
-from pipeline.records import SCHEMA_VERSION, ComparisonRecord, RouteKind
-
-COMPARISONS_FILE = REPO_ROOT / "comparisons.yaml"
+from pipeline.records import SCHEMA_VERSION, ComparisonRecord, RouteKind, fact_sources
+from pipeline.resources import COMPARISONS_FILE  # package data: pipeline/comparisons.yaml
 
 
 class Weights(BaseModel):
@@ -191,8 +193,52 @@ OFFERS_SQL = """
 CREATE OR REPLACE TEMP TABLE cmp_offers AS
 SELECT model_id, provider_id, coalesce(provider_name, provider_id) AS provider_name, variant,
        input_usd_per_mtok AS price_in, output_usd_per_mtok AS price_out,
-       cached_input_usd_per_mtok AS price_cached, provider_model_id
+       cached_input_usd_per_mtok AS price_cached, cache_write_usd_per_mtok AS price_cache_write, provider_model_id,
+       tier_threshold_tokens, input_usd_per_mtok_above_tier AS price_in_above_tier,
+       output_usd_per_mtok_above_tier AS price_out_above_tier,
+       context_window AS route_context_window, max_output_tokens AS route_max_output_tokens
 FROM offers_asof($as_of)
+"""
+
+# Per model: the price history of each of its offers up to the date (retired offers too), oldest
+# point first. Consecutive versions of an offer that changed no price are one point; a version
+# closed after the date is still in force as of it (valid_to NULL).
+HISTORY_SQL = """
+CREATE OR REPLACE TEMP TABLE cmp_history AS
+WITH versions AS (
+    SELECT h.model_id, h.provider_id, coalesce(p.name, h.provider_id) AS provider_name, h.variant,
+           h.input_usd_per_mtok AS p_in, h.output_usd_per_mtok AS p_out, h.cached_input_usd_per_mtok AS p_cached,
+           h.cache_write_usd_per_mtok AS p_write, h.valid_from,
+           CASE WHEN h.valid_to < asof_bound($as_of) THEN h.valid_to END AS valid_to
+    FROM price_history h LEFT JOIN providers p USING (provider_id)
+    WHERE h.valid_from < asof_bound($as_of)
+), marked AS (
+    SELECT *, CASE WHEN lag(valid_to) OVER win = valid_from AND lag(p_in) OVER win IS NOT DISTINCT FROM p_in
+                        AND lag(p_out) OVER win IS NOT DISTINCT FROM p_out
+                        AND lag(p_cached) OVER win IS NOT DISTINCT FROM p_cached
+                        AND lag(p_write) OVER win IS NOT DISTINCT FROM p_write THEN 0 ELSE 1 END AS starts
+    FROM versions WINDOW win AS (PARTITION BY model_id, provider_id, variant ORDER BY valid_from)
+), grouped AS (
+    SELECT *, sum(starts) OVER (PARTITION BY model_id, provider_id, variant ORDER BY valid_from
+                                ROWS UNBOUNDED PRECEDING) AS point
+    FROM marked
+), points AS (
+    SELECT model_id, provider_id, provider_name, variant, point, min(valid_from) AS valid_from,
+           CASE WHEN count(valid_to) = count(*) THEN max(valid_to) END AS valid_to,
+           any_value(p_in) AS p_in, any_value(p_out) AS p_out, any_value(p_cached) AS p_cached,
+           any_value(p_write) AS p_write
+    FROM grouped GROUP BY model_id, provider_id, provider_name, variant, point
+), series AS (
+    SELECT model_id, provider_id, provider_name, variant, bool_or(valid_to IS NULL) AS current,
+           list(struct_pack(valid_from := valid_from, valid_to := valid_to, input_usd_per_mtok := p_in,
+                            output_usd_per_mtok := p_out, cached_input_usd_per_mtok := p_cached,
+                            cache_write_usd_per_mtok := p_write) ORDER BY valid_from) AS points
+    FROM points GROUP BY model_id, provider_id, provider_name, variant
+)
+SELECT model_id, list(struct_pack(provider := struct_pack(id := provider_id, name := provider_name),
+                                  variant := variant, current := current, points := points)
+                      ORDER BY provider_name, provider_id, variant) AS price_history
+FROM series GROUP BY model_id
 """
 
 VARIANT_KINDS_SQL = """
@@ -258,19 +304,33 @@ WITH routes AS (
           QUALIFY row_number() OVER (PARTITION BY model_id, kind ORDER BY price_in NULLS LAST, price_out NULLS LAST,
                                      provider_name, provider_id, variant) = 1)
     GROUP BY model_id
+), route_list AS (
+    -- every route with its prices: standard first, then by kind, input, output, provider, variant
+    SELECT model_id, list(struct_pack(
+               provider := struct_pack(id := provider_id, name := provider_name),
+               provider_model_id := provider_model_id, variant := variant, kind := coalesce(kind, 'standard'),
+               input_usd_per_mtok := price_in, output_usd_per_mtok := price_out,
+               cached_input_usd_per_mtok := price_cached, cache_write_usd_per_mtok := price_cache_write,
+               tier := CASE WHEN tier_threshold_tokens IS NOT NULL THEN struct_pack(
+                   threshold_tokens := tier_threshold_tokens, input_usd_per_mtok := price_in_above_tier,
+                   output_usd_per_mtok := price_out_above_tier) END,
+               context_window := route_context_window, max_output_tokens := route_max_output_tokens)
+           ORDER BY kind IS NOT NULL, list_position($kind_order::VARCHAR[], kind), price_in NULLS LAST,
+                    price_out NULLS LAST, provider_name, provider_id, variant) AS routes
+    FROM routes GROUP BY model_id
 ), scores AS (
     SELECT model_id, list(struct_pack(id := benchmark_id, name := coalesce(benchmark_name, benchmark_id),
-                                      score := CAST(score AS DOUBLE)) ORDER BY benchmark_id) AS benchmarks
+                                      score := score) ORDER BY benchmark_id) AS benchmarks
     FROM benchmarks_asof($as_of) WHERE score IS NOT NULL GROUP BY model_id
 )
-SELECT m.* EXCLUDE (provenance, valid_from, opened_by),
+SELECT m.* EXCLUDE (valid_from, opened_by),
        coalesce(p.providers, []) AS providers, coalesce(p.providers_count, 0) AS providers_count,
        ci.cheapest_input, ci.cheapest_input_providers[1] AS cheapest_input_provider, ci.cheapest_input_providers,
        co.cheapest_output, co.cheapest_output_providers[1] AS cheapest_output_provider, co.cheapest_output_providers,
        CAST(b.blended_70_30 AS DECIMAL(38, 18)) AS blended_70_30, CAST(b.blended_3_1 AS DECIMAL(38, 18)) AS blended_3_1,
        CAST(mo.monthly AS DECIMAL(38, 18)) AS monthly, mo.monthly_providers[1] AS monthly_provider, mo.monthly_providers,
        coalesce(s.benchmarks, []) AS benchmarks,
-       coalesce(ot.other_routes, []) AS other_routes
+       coalesce(ot.other_routes, []) AS other_routes, rl.routes, coalesce(h.price_history, []) AS price_history
 FROM models_asof($as_of) m
 JOIN offered USING (model_id)
 LEFT JOIN providers p USING (model_id)
@@ -280,12 +340,14 @@ LEFT JOIN blends b USING (model_id)
 LEFT JOIN monthly mo USING (model_id)
 LEFT JOIN other ot USING (model_id)
 LEFT JOIN scores s USING (model_id)
+LEFT JOIN route_list rl USING (model_id)
+LEFT JOIN cmp_history h USING (model_id)
 """
 
 # Side columns only the JSON records carry: comparisons.parquet leaves them out, since a list of
 # structs per side would be repeated in every one of the (hundreds of thousands of) pairs a model
-# is in; the per-model facts are in offers.parquet already.
-JSON_ONLY_COLUMNS = ("other_routes",)
+# is in; the per-model facts are in models.parquet, offers.parquet and price_history.parquet already.
+JSON_ONLY_COLUMNS = ("other_routes", "routes", "price_history", "provenance")
 
 # Which configured or generated ordered pairs to compute: temp table pair_list(a_id, b_id).
 ALL_PAIRS_SQL = """
@@ -346,6 +408,7 @@ def prepare(con: duckdb.DuckDBPyConnection, as_of: date, config: ComparisonConfi
     con.execute(VARIANT_KINDS_SQL, {"providers": [p for p, _, _ in kinded], "variants": [v for _, v, _ in kinded],
                                     "kinds": [k for _, _, k in kinded]})
     con.execute(ROUTES_SQL, {"free_models": config.free_models})
+    con.execute(HISTORY_SQL, {"as_of": as_of.isoformat()})
     b70 = config.blends["70_30"].normalized()
     b31 = config.blends["3_1"].normalized()
     con.execute(SIDES_SQL, {
@@ -381,16 +444,28 @@ def _tri(v: bool | None) -> str:
     return "unknown" if v is None else "yes" if v else "no"
 
 
+def _utc(ts: datetime | None) -> datetime | None:
+    return None if ts is None else ts.astimezone(UTC)
+
+
+def _price(value: Decimal | None, providers: list[dict[str, str]] | None) -> dict[str, Any] | None:
+    """A cheapest price with every provider at it (Price), or None."""
+    if value is None or not providers:
+        return None
+    return {"usd_per_mtok": _exact(value), "label": price_label(value), "provider": providers[0],
+            "providers": providers}
+
+
+def _history(series: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
+    """PriceSeries fields from a cmp_history list (instants in UTC)."""
+    return [{**s, "points": [{**pt, "valid_from": _utc(pt["valid_from"]), "valid_to": _utc(pt["valid_to"])}
+                             for pt in s["points"]]} for s in series or []]
+
+
 def _side(row: dict[str, Any], p: str) -> dict[str, Any]:
     g = lambda k: row[f"{p}_{k}"]  # noqa: E731
     total = g("parameters_total")
     label = g("parameters_label") or (parameters_label(total) if total else None)
-
-    def price(value: Decimal | None, providers: list[dict[str, str]] | None) -> dict[str, Any] | None:
-        if value is None or not providers:
-            return None
-        return {"usd_per_mtok": _exact(value), "label": price_label(value), "provider": providers[0],
-                "providers": providers}
 
     def route(r: dict[str, Any]) -> dict[str, Any]:
         return {**r, "input_usd_per_mtok": _exact(r["input_usd_per_mtok"]),
@@ -403,16 +478,44 @@ def _side(row: dict[str, Any], p: str) -> dict[str, Any]:
         "architecture": g("architecture"), "released": g("release_date"), "knowledge_cutoff": g("knowledge_cutoff"),
         "license": g("license"), "open_weights": g("open_weights"),
         "capabilities": {c: _tri(g(f"supports_{c}")) for c in CAPABILITIES},
-        "cheapest_input": price(g("cheapest_input"), g("cheapest_input_providers")),
-        "cheapest_output": price(g("cheapest_output"), g("cheapest_output_providers")),
+        "cheapest_input": _price(g("cheapest_input"), g("cheapest_input_providers")),
+        "cheapest_output": _price(g("cheapest_output"), g("cheapest_output_providers")),
         "providers": g("providers"), "providers_count": g("providers_count"),
         "blended_70_30_usd_per_mtok": _exact(g("blended_70_30")), "blended_3_1_usd_per_mtok": _exact(g("blended_3_1")),
         "monthly": {"usd": _exact(g("monthly")), "provider": g("monthly_providers")[0],
                     "providers": g("monthly_providers")} if g("monthly") is not None else None,
         "other_routes": [route(r) for r in g("other_routes")],
-        "benchmarks": {b["id"]: {"name": b["name"], "score": b["score"]} for b in g("benchmarks")},
+        "routes": g("routes") or [],
+        "price_history": _history(g("price_history")),
+        "benchmarks": {b["id"]: {"name": b["name"], "score": _exact(b["score"])} for b in g("benchmarks")},
+        "provenance": fact_sources(g("provenance")),
         "last_reviewed": g("last_reviewed"),
     }
+
+
+# A model file's pricing (records.ModelFile): every model as of the date, from the temp tables
+# prepare() built (a model without an offer has no routes and no cheapest price).
+MODEL_PRICING_SQL = """
+SELECT m.model_id, coalesce(s.routes, []) AS routes, s.cheapest_input, s.cheapest_input_providers,
+       s.cheapest_output, s.cheapest_output_providers, coalesce(h.price_history, []) AS price_history
+FROM models_asof($as_of) m LEFT JOIN sides s USING (model_id) LEFT JOIN cmp_history h USING (model_id)
+"""
+
+
+def model_pricing(con: duckdb.DuckDBPyConnection, as_of: date) -> dict[str, dict[str, Any]]:
+    """Per model id: ModelFile's routes, cheapest_input, cheapest_output (ties listed) and
+    price_history. Call after prepare() for the same date."""
+    cur = con.execute(MODEL_PRICING_SQL, {"as_of": as_of.isoformat()})
+    cols = [d[0] for d in cur.description]
+    out = {}
+    for values in cur.fetchall():
+        r = dict(zip(cols, values))
+        out[r["model_id"]] = {
+            "routes": r["routes"], "price_history": _history(r["price_history"]),
+            "cheapest_input": _price(r["cheapest_input"], r["cheapest_input_providers"]),
+            "cheapest_output": _price(r["cheapest_output"], r["cheapest_output_providers"]),
+        }
+    return out
 
 
 # Pair figure -> (the side column it is computed from, what a side lacks when it is null, the
@@ -458,9 +561,9 @@ def null_reasons(row: dict[str, Any]) -> dict[str, str]:
 
 def to_record(row: dict[str, Any], as_of: date, config: ComparisonConfig) -> ComparisonRecord:
     shared = []
-    for b in row["shared_benchmarks"]:
-        gap = round(abs(b["a"] - b["b"]), 6)
-        shared.append({"id": b["id"], "name": b["name"], "a": b["a"], "b": b["b"], "gap": gap,
+    for b in row["shared_benchmarks"]:  # exact scores (DECIMAL), as in benchmarks.json
+        gap = abs(b["a"] - b["b"])
+        shared.append({"id": b["id"], "name": b["name"], "a": _exact(b["a"]), "b": _exact(b["b"]), "gap": _exact(gap),
                        "leader": "a" if b["a"] > b["b"] else "b" if b["b"] > b["a"] else "tie"})
     largest = max(shared, key=lambda s: (s["gap"], s["id"]), default=None)
     return ComparisonRecord.model_validate({

@@ -8,11 +8,9 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pipeline.errors import LedgerError
+from pipeline.resources import RECORDED_DIR  # noqa: F401  package data (pipeline/resources.py)
+from pipeline.resources import SOURCES_FILE as DEFAULT_SOURCES_FILE
 from pipeline.suggest import did_you_mean
-
-REPO_ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_SOURCES_FILE = REPO_ROOT / "sources.yaml"
-RECORDED_DIR = REPO_ROOT / "spiders" / "recorded"
 
 # Who stands behind a claim. The order between them is the `policy` of sources.yaml.
 Authority = Literal["override", "first_party", "provider", "catalog", "independent"]
@@ -43,6 +41,26 @@ class SourceConfig(BaseModel):
     start_urls: list[str] = Field(min_length=1)
     options: dict[str, Any] = Field(default_factory=dict)
     enabled: bool = True
+    # The terms its facts come under, copied into every export's manifest.json `sources`:
+    # the licence of its data (an SPDX id where one applies, else the terms that govern it), the
+    # credit its terms require wherever its facts are shown, and where those terms are stated.
+    license: str | None = None
+    attribution: str | None = None
+    terms_url: str | None = None
+
+    @field_validator("license", "attribution")
+    @classmethod
+    def _stated(cls, v: str | None) -> str | None:
+        if v is not None and (not v.strip() or v != v.strip()):
+            raise ValueError("state it as non-empty text without surrounding blanks, or leave it out")
+        return v
+
+    @field_validator("terms_url")
+    @classmethod
+    def _terms_url(cls, v: str | None) -> str | None:
+        if v is not None and (not v.startswith(("https://", "http://")) or any(c.isspace() for c in v)):
+            raise ValueError(f"terms_url must be an http(s) address, not {v!r}")
+        return v
 
     @field_validator("id")
     @classmethod

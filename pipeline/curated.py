@@ -8,9 +8,8 @@ from functools import lru_cache
 import yaml
 from pydantic import BaseModel, ConfigDict
 
-from pipeline.config import REPO_ROOT, ConfigError
-
-CURATED_DIR = REPO_ROOT / "warehouse" / "curated"
+from pipeline.config import ConfigError
+from pipeline.resources import CURATED_DIR  # package data: warehouse/curated/*.yaml
 
 
 class CuratedMap(BaseModel):

@@ -46,8 +46,10 @@ import duckdb
 from pipeline.normalize import price_label, token_label
 from pipeline import compare
 from pipeline.compare import ComparisonConfig, load_comparison_config
-from pipeline.records import (RECORD_TYPES, SCHEMA_VERSION, BenchmarkRecord, ManifestRecord, ModelFile, ModelRecord,
-                              OfferRecord)
+from pipeline.config import SourcesFile, load_sources
+from pipeline.records import (FILE_KINDS, RECORD_TYPES, SCHEMA_VERSION, BenchmarkList, BenchmarkRecord, IndexFile,
+                              ManifestRecord, ModelFile, ModelList, ModelRecord, OfferList, OfferRecord, fact_sources,
+                              json_schema)
 from pipeline.errors import LedgerError
 
 VERSIONS_DIR = "versions"
@@ -107,7 +109,7 @@ def model_records(con: duckdb.DuckDBPyConnection, as_of: date) -> list[ModelReco
     out = []
     for r in _rows(con, MODELS_SQL, as_of):
         fields = {k: r[k] for k in ModelRecord.model_fields if k in r}
-        fields["provenance"] = canonical_provenance(r["provenance"])
+        fields["provenance"] = _provenance(r["provenance"], f"model {r['model_id']}")
         fields["context_window_label"] = token_label(r["context_window"]) if r["context_window"] else None
         out.append(_validated(ModelRecord, fields, f"model {r['model_id']}"))
     return out
@@ -117,7 +119,7 @@ def offer_records(con: duckdb.DuckDBPyConnection, as_of: date) -> list[OfferReco
     out = []
     for r in _rows(con, OFFERS_SQL, as_of):
         fields = {k: r[k] for k in OfferRecord.model_fields if k in r}
-        fields["provenance"] = canonical_provenance(r["provenance"])
+        fields["provenance"] = _provenance(r["provenance"], f"offer {r['provider_id']}:{r['provider_model_id']}")
         try:
             for side in ("input", "output"):
                 price = r[f"{side}_usd_per_mtok"]
@@ -133,17 +135,24 @@ def newest_crawl_date(con: duckdb.DuckDBPyConnection) -> date | None:
     return row[0] if row else None
 
 
-def canonical_provenance(text: str | None) -> dict[str, Any]:
-    """Provenance (field -> winning claim) with its fields in name order, whatever order the
-    warehouse stored them in (warehouses loaded before reconcile ordered them keep the order rows arrived in)."""
-    value = json.loads(text) if text else {}
-    return dict(sorted(value.items())) if isinstance(value, dict) else value
+def _provenance(value: Any, what: str) -> dict[str, Any]:
+    """A record's provenance as FactSource fields, in field-name order (records.fact_sources)."""
+    try:
+        return fact_sources(value)
+    except ValueError as e:
+        raise ExportError(f"{what} does not validate: {e}") from None
 
 
-def canonical_json_sql(column: str) -> str:
-    """SQL twin of canonical_provenance for the parquet files: the object's keys sorted, as JSON text."""
-    return (f"CASE WHEN json_type({column}) = 'OBJECT' THEN CAST(to_json(map_from_entries(list_sort(map_entries("
-            f"CAST({column} AS MAP(VARCHAR, JSON)))))) AS VARCHAR) ELSE CAST({column} AS VARCHAR) END")
+def provenance_sql(column: str) -> str:
+    """SQL twin of records.fact_sources for the parquet files: the provenance object with its fields in
+    name order and each claim's keys as FactSource names and order (`source_id`, ...), as JSON text,
+    whether the view gives it as JSON text or typed (MAP of STRUCT)."""
+    j = f"CAST({column} AS JSON)"
+    claim = ", ".join(f"'{k}', e.value->>'{k}'" for k in ("url", "observed_at", "rule", "status", "raw"))
+    return (f"CASE WHEN json_type({j}) = 'OBJECT' THEN CAST(to_json(map_from_entries(list_transform(list_sort("
+            f"map_entries(CAST({j} AS MAP(VARCHAR, JSON)))), lambda e: struct_pack(key := e.key, value := "
+            f"json_object('source_id', coalesce(e.value->>'source_id', e.value->>'source'), {claim}))))) AS VARCHAR) "
+            f"ELSE CAST({j} AS VARCHAR) END")
 
 
 def _write_json(path: Path, payload: object) -> None:
@@ -201,7 +210,7 @@ def benchmark_records(con: duckdb.DuckDBPyConnection, as_of: date) -> list[Bench
     out = []
     for r in _rows(con, BENCHMARKS_SQL, as_of):
         fields = {k: r[k] for k in BenchmarkRecord.model_fields if k in r}
-        fields["provenance"] = canonical_provenance(r["provenance"])
+        fields["provenance"] = _provenance(r["provenance"], f"benchmark {r['model_id']} {r['benchmark_id']}")
         out.append(_validated(BenchmarkRecord, fields, f"benchmark {r['model_id']} {r['benchmark_id']}"))
     return out
 
@@ -218,10 +227,41 @@ NEWEST_CRAWL_SQL = """
 SELECT crawl_id, started_at FROM crawls WHERE started_at < asof_bound($as_of)
 ORDER BY started_at DESC, crawl_id DESC LIMIT 1
 """
+# Sources with observations in a crawl loaded as of the date: their facts are in the export (as
+# resolved values, in price history or as conflict claims).
+SOURCES_SQL = """
+SELECT DISTINCT s.source_id, w.name FROM crawl_sources s JOIN crawls c USING (crawl_id)
+LEFT JOIN sources w USING (source_id)
+WHERE c.started_at < asof_bound($as_of) AND s.observations > 0
+"""
+# The source of curated overrides (warehouse/curated/): the project's own reviewed facts, each
+# citing the address it was reviewed from (its provenance url).
+CURATED_TERMS = {"id": "curated", "name": "llm-ledger curated overrides (warehouse/curated/)", "license": "MIT",
+                 "attribution": None, "terms_url": None}
+
+
+def source_terms(con: duckdb.DuckDBPyConnection, as_of: date, registry: SourcesFile,
+                 cited: set[str]) -> list[dict[str, Any]]:
+    """ManifestRecord.sources: every source whose facts the export carries (loaded as of the date, or
+    cited by a record's provenance), by id, with the licence and attribution sources.yaml states."""
+    names = dict(con.execute(SOURCES_SQL, {"as_of": as_of.isoformat()}).fetchall())
+    configured = {s.id: s for s in registry.sources}
+    out = []
+    for sid in sorted(set(names) | cited):
+        if sid == CURATED_TERMS["id"]:
+            out.append(dict(CURATED_TERMS))
+        elif sid in configured:
+            c = configured[sid]
+            out.append({"id": sid, "name": c.name, "license": c.license, "attribution": c.attribution,
+                        "terms_url": c.terms_url})
+        else:  # loaded once, since removed from sources.yaml: its terms are unknown here
+            out.append({"id": sid, "name": names.get(sid) or sid, "license": None, "attribution": None,
+                        "terms_url": None})
+    return out
 
 
 def _write_folder(con: duckdb.DuckDBPyConnection, tmp: Path, as_of: date,
-                  config: ComparisonConfig) -> tuple[ManifestRecord, dict[str, int]]:
+                  config: ComparisonConfig, registry: SourcesFile) -> tuple[ManifestRecord, dict[str, int]]:
     """Write one complete export into ``tmp``; manifest.json last. Returns the manifest."""
     models = model_records(con, as_of)
     offers = offer_records(con, as_of)
@@ -229,23 +269,24 @@ def _write_folder(con: duckdb.DuckDBPyConnection, tmp: Path, as_of: date,
     day = f"'{as_of.isoformat()}'"
 
     # parquet: the datasets, prices DECIMAL(18,9), provenance and claims as JSON text
-    canonical = f"SELECT * REPLACE ({canonical_json_sql('provenance')} AS provenance)"
+    typed = f"SELECT * REPLACE ({provenance_sql('provenance')} AS provenance)"
     for name, sql in (("models", MODELS_SQL), ("offers", OFFERS_SQL), ("benchmarks", BENCHMARKS_SQL)):
-        _copy(con, sql.replace("SELECT *", canonical, 1).replace("$as_of", day), tmp / f"{name}.parquet")
+        _copy(con, sql.replace("SELECT *", typed, 1).replace("$as_of", day), tmp / f"{name}.parquet")
     _copy(con, PRICE_HISTORY_SQL.replace("$as_of", day), tmp / "price_history.parquet")
     _copy(con, CONFLICTS_ASOF_SQL.replace("SELECT *", "SELECT * REPLACE (CAST(claims AS VARCHAR) AS claims)", 1)
           .replace("$as_of", day), tmp / "conflicts.parquet")
     columns = compare.prepare(con, as_of, config)
+    pricing = compare.model_pricing(con, as_of)
     con.execute(compare.ALL_PAIRS_SQL)
     _copy(con, compare.pairs_sql(columns), tmp / "comparisons.parquet")
     n_pairs = con.execute("SELECT count(*) FROM pair_list").fetchone()[0]  # type: ignore[index]
 
     # JSON: lists, one file per model, one per configured pair, an index
-    for name, records in (("models", models), ("offers", offers), ("benchmarks", benchmarks)):
-        _write_json(tmp / f"{name}.json", {
-            "schema_version": SCHEMA_VERSION, "as_of": as_of.isoformat(),
-            "records": [r.model_dump(mode="json") for r in records],
-        })
+    for name, list_type, records in (("models", ModelList, models), ("offers", OfferList, offers),
+                                     ("benchmarks", BenchmarkList, benchmarks)):
+        listed = _validated(list_type, {"schema_version": SCHEMA_VERSION, "as_of": as_of, "records": records},
+                            f"{name}.json")
+        _write_json(tmp / f"{name}.json", listed.model_dump(mode="json"))
     index: dict[str, list[dict[str, str]]] = {"models": [], "comparisons": []}
     (tmp / "models").mkdir()
     offers_of: dict[str, list[OfferRecord]] = {}
@@ -256,11 +297,16 @@ def _write_folder(con: duckdb.DuckDBPyConnection, tmp: Path, as_of: date,
         scores_of.setdefault(b.model_id, []).append(b)
     for m in models:
         rel = f"models/{safe_name(m.model_id)}.json"
-        record = ModelFile(schema_version=SCHEMA_VERSION, as_of=as_of, model=m,
-                           offers=offers_of.get(m.model_id, []), benchmarks=scores_of.get(m.model_id, []))
+        record = _validated(ModelFile, {
+            "schema_version": SCHEMA_VERSION, "as_of": as_of, "model": m, "offers": offers_of.get(m.model_id, []),
+            **pricing.get(m.model_id, {"routes": [], "cheapest_input": None, "cheapest_output": None,
+                                       "price_history": []}),
+            "benchmarks": scores_of.get(m.model_id, []),
+        }, f"model file {m.model_id}")
         _write_json(_inside(tmp, tmp / rel), record.model_dump(mode="json"))
         index["models"].append({"model_id": m.model_id, "path": rel})
     (tmp / "comparisons").mkdir()
+    cited = {f.source_id for recs in (models, offers, benchmarks) for r in recs for f in r.provenance.values()}
     for row in compare.pair_rows(con, columns, [tuple(p) for p in config.pairs]):
         try:
             comparison = compare.to_record(row, as_of, config)
@@ -272,10 +318,11 @@ def _write_folder(con: duckdb.DuckDBPyConnection, tmp: Path, as_of: date,
         index["comparisons"].append({"a": comparison.a.model_id, "b": comparison.b.model_id, "path": rel})
     written = {(c["a"], c["b"]) for c in index["comparisons"]}
     missing = [list(p) for p in config.pairs if tuple(p) not in written]
-    _write_json(tmp / "index.json", index)
+    index_file = _validated(IndexFile, {"schema_version": SCHEMA_VERSION, "as_of": as_of, **index}, "index.json")
+    _write_json(tmp / "index.json", index_file.model_dump(mode="json"))
     (tmp / "schema").mkdir()
-    for kind, record_type in RECORD_TYPES.items():
-        _write_json(tmp / "schema" / f"{kind}.schema.json", record_type.model_json_schema(mode="serialization"))
+    for kind in RECORD_TYPES:
+        _write_json(tmp / "schema" / f"{kind}.schema.json", json_schema(kind))
 
     files = sorted(p for p in tmp.rglob("*") if p.is_file())
     reviewed = [r.last_reviewed for recs in (models, offers, benchmarks) for r in recs if r.last_reviewed]
@@ -293,6 +340,8 @@ def _write_folder(con: duckdb.DuckDBPyConnection, tmp: Path, as_of: date,
         # configured pairs with no file: a model unknown or without any offer as of this date
         "missing_pairs": missing,
         "last_reviewed": {"min": min(reviewed) if reviewed else None, "max": max(reviewed) if reviewed else None},
+        "sources": source_terms(con, as_of, registry, cited),
+        "schemas": {pattern: f"schema/{kind}.schema.json" for pattern, kind in FILE_KINDS.items()},
         "files": {p.relative_to(tmp).as_posix(): _sha256(p) for p in files},
     }, "the manifest")
     digest = hashlib.sha256(manifest.model_dump_json(exclude={"version"}).encode()).hexdigest()
@@ -420,11 +469,13 @@ def export(
     update_latest: bool = True,
     config: ComparisonConfig | None = None,
     keep: int | None = None,
+    registry: SourcesFile | None = None,
 ) -> ExportResult:
     """Export the state as of ``as_of`` (default: the newest crawl's date) to
     ``out_dir/versions/<version>``, point ``out_dir/<as_of>`` (and ``latest`` if ``update_latest``)
     at it, and keep the ``keep`` newest versions (default KEEP_EXPORTS). ``run_id`` goes to
-    publish-log.jsonl, not into the export."""
+    publish-log.jsonl, not into the export. ``registry`` (default: load_sources()) gives the
+    sources' licences and attributions for the manifest."""
     as_of = as_of or newest_crawl_date(con)
     if as_of is None:
         raise ExportError("the warehouse holds no crawl yet: nothing to export (run `llm-ledger run` first)")
@@ -432,6 +483,7 @@ def export(
     if keep < 2:
         raise ExportError(f"keep at least 2 exports (got {keep}): the previous one may still be being read")
     config = config or load_comparison_config()
+    registry = registry or load_sources()
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     with _writer_lock(out_dir):
@@ -439,7 +491,7 @@ def export(
         tmp = out_dir / f"{TMP_PREFIX}{uuid.uuid4().hex[:12]}"
         tmp.mkdir()
         try:
-            manifest, counts = _write_folder(con, tmp, as_of, config)
+            manifest, counts = _write_folder(con, tmp, as_of, config, registry)
             folder, reused = _store(out_dir, tmp, manifest.version)
         finally:
             if tmp.exists():
@@ -458,7 +510,7 @@ def export(
 
 
 def export_into(con: duckdb.DuckDBPyConnection, folder: Path, as_of: date | None = None,
-                config: ComparisonConfig | None = None) -> ExportResult:
+                config: ComparisonConfig | None = None, registry: SourcesFile | None = None) -> ExportResult:
     """Write one export's files straight into ``folder`` (`llm-ledger export --out`): manifest.json,
     the parquet and JSON files, models/, comparisons/, schema/; no versions/, no links, no log.
 
@@ -478,7 +530,8 @@ def export_into(con: duckdb.DuckDBPyConnection, folder: Path, as_of: date | None
     tmp = folder.parent / f"{TMP_PREFIX}{folder.name}-{uuid.uuid4().hex[:12]}"
     tmp.mkdir()
     try:
-        manifest, counts = _write_folder(con, tmp, as_of, config or load_comparison_config())
+        manifest, counts = _write_folder(con, tmp, as_of, config or load_comparison_config(),
+                                         registry or load_sources())
         _fsync_tree(tmp)
         if folder.exists():
             trash = folder.parent / f"{TMP_PREFIX}trash-{uuid.uuid4().hex[:12]}"

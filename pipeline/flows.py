@@ -326,8 +326,9 @@ def rebuild_task(data_dir: str, sources_file: str | None = None) -> RunSummary:
 
 
 @task(task_run_name="export", cache_policy=NO_CACHE)
-def export_task(data_dir: str, as_of: date | None = None, out: str | None = None) -> ExportResult:
-    result = export_only(Path(data_dir), as_of=as_of, out=Path(out) if out else None)
+def export_task(data_dir: str, as_of: date | None = None, out: str | None = None,
+                sources_file: str | None = None) -> ExportResult:
+    result = export_only(Path(data_dir), as_of=as_of, out=Path(out) if out else None, registry=_registry(sources_file))
     _logger().info("exported as of %s to %s (%s)", result.as_of, result.folder,
                    ", ".join(f"{k}: {v}" for k, v in result.counts.items()))
     return result
@@ -405,7 +406,7 @@ def refresh(
                 if why:
                     notes.append(why)
                 if export and not every_source_failed:
-                    exported = export_task(str(paths.data_dir))
+                    exported = export_task(str(paths.data_dir), sources_file=sources_file)
         except Exception as e:  # still leave the report, then fail
             error = e
             notes.append(f"the run failed: {type(e).__name__}: {e}")
@@ -447,7 +448,7 @@ def rebuild(data_dir: str | None = None, sources_file: str | None = None, export
             before = _snapshot(paths.warehouse)
             summary = rebuild_task(str(paths.data_dir), sources_file)
             after = _snapshot(paths.warehouse)
-            exported = export_task(str(paths.data_dir)) if export and summary.reports else None
+            exported = export_task(str(paths.data_dir), sources_file=sources_file) if export and summary.reports else None
         changes = changes_between(before, after)
         notes = ["changes compare the current state before and after the rebuild"]
         if not summary.reports:
@@ -459,12 +460,13 @@ def rebuild(data_dir: str | None = None, sources_file: str | None = None, export
 
 
 @flow(name="export")
-def export_flow(data_dir: str | None = None, as_of: date | None = None, out: str | None = None) -> dict:
+def export_flow(data_dir: str | None = None, as_of: date | None = None, out: str | None = None,
+                sources_file: str | None = None) -> dict:
     """Export the state as of a date (end of that day, UTC; default: the newest crawl's date)."""
     with pipeline_logs_to_prefect():
         paths = Paths(resolve_data_dir(data_dir))
         with warehouse_slot():
-            result = export_task(str(paths.data_dir), as_of, out)
+            result = export_task(str(paths.data_dir), as_of, out, sources_file)
             con = connect(paths.warehouse, read_only=True)
             try:
                 day = crawls_on(con, result.as_of)

@@ -39,10 +39,10 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
 from pipeline.bounds import id_violation
-from pipeline.config import REPO_ROOT
 from pipeline.errors import LedgerError
+from pipeline.resources import CURATED_DIR
 
-ALIASES_FILE = REPO_ROOT / "warehouse" / "curated" / "aliases.yaml"
+ALIASES_FILE = CURATED_DIR / "aliases.yaml"
 
 # Serving precisions a provider id may carry: the model is the same, the offer is a variant.
 VARIANTS = ("fp8-fast", "fp8", "fp16", "bf16", "int8", "int4", "awq", "gptq")

@@ -20,7 +20,7 @@ from pipeline.suggest import similarity
 CHANGES_SQL = """
 SELECT changed_at::DATE AS day, change, model_id, provider_id, provider_model_id, variant,
        old_input_usd_per_mtok, new_input_usd_per_mtok, input_change_pct,
-       old_output_usd_per_mtok, new_output_usd_per_mtok, output_change_pct
+       old_output_usd_per_mtok, new_output_usd_per_mtok, output_change_pct, changed_fields
 FROM changes WHERE changed_at >= CAST(? AS DATE)
 """
 
@@ -114,10 +114,7 @@ SEVERITIES = ("held", "major", "minor")
 def conflicts(con: duckdb.DuckDBPyConnection, severity: str | Sequence[str] | None = None) -> list[dict[str, Any]]:
     """Conflicts of the newest crawl, of one severity or a list of them (None: every one)."""
     wanted = [severity] if isinstance(severity, str) else list(severity) if severity else None
-    out = rows(con, CONFLICTS_SQL, [wanted, wanted])
-    for r in out:
-        r["claims"] = json.loads(r["claims"]) if isinstance(r["claims"], str) else r["claims"]
-    return out
+    return rows(con, CONFLICTS_SQL, [wanted, wanted])  # claims: a typed list in the view
 
 
 @dataclass
@@ -133,8 +130,7 @@ def show(con: duckdb.DuckDBPyConnection, model_id: str, as_of: date | str) -> Mo
     found = rows(con, "SELECT * FROM models_asof(?) WHERE model_id = ?", [when, model_id])
     if not found:
         return None
-    model = found[0]
-    model["provenance"] = json.loads(model["provenance"]) if model.get("provenance") else {}
+    model = with_provenance(found[0])
     offers = rows(con, "SELECT * FROM offers_asof(?) WHERE model_id = ? ORDER BY provider_id, provider_model_id, variant",
                   [when, model_id])
     benchmarks = rows(con, "SELECT * FROM benchmarks_asof(?) WHERE model_id = ? ORDER BY benchmark_id", [when, model_id])
@@ -183,7 +179,8 @@ def first_seen(con: duckdb.DuckDBPyConnection, model_id: str) -> date | None:
 
 
 def with_provenance(row: dict[str, Any]) -> dict[str, Any]:
-    """A row with its provenance (JSON text in the views) as a dict."""
+    """A row with its provenance as a dict (field -> {source_id, url, observed_at, rule, status, raw}):
+    the views' typed MAP, or JSON text from a warehouse whose views predate it."""
     prov = row.get("provenance")
     return {**row, "provenance": json.loads(prov) if isinstance(prov, str) else prov or {}}
 

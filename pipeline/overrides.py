@@ -12,11 +12,12 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, ValidationError, model_validator
 
-from pipeline.config import REPO_ROOT, ConfigError
+from pipeline.config import ConfigError
 from pipeline.fields import Entity, field_type
 from pipeline.models import check_value
+from pipeline.resources import CURATED_DIR
 
-OVERRIDES_FILE = REPO_ROOT / "warehouse" / "curated" / "overrides.yaml"
+OVERRIDES_FILE = CURATED_DIR / "overrides.yaml"
 OVERRIDE_SOURCE = {"source_id": "curated", "name": "Curated overrides (warehouse/curated/overrides.yaml)",
                    "kind": "catalog", "authority": "override"}
 

@@ -12,6 +12,7 @@ import duckdb
 import pyarrow as pa
 
 from pipeline.config import HealthPolicy, SourceConfig, SourcesFile
+from pipeline.compare import ComparisonConfig, load_comparison_config
 from pipeline.models import ParseResult, Problem, SourceHealth
 from pipeline.overrides import OVERRIDE_SOURCE, Override, load_overrides, override_rows
 from pipeline.identity import load_aliases
@@ -108,9 +109,10 @@ def judge_health(fetch: FetchInfo, pages: int, result: ParseResult, previous_ite
 
 
 def sync_sources(con: duckdb.DuckDBPyConnection, registry: SourcesFile,
-                 overrides: list[Override] | None = None) -> None:
+                 overrides: list[Override] | None = None, comparisons: ComparisonConfig | None = None) -> None:
     """Upsert the configured sources and provider names (a source removed from configuration
-    keeps its row, so its past claims still resolve)."""
+    keeps its row, so its past claims still resolve); replace the policy, the creators, the
+    overrides and the route rules (comparisons.yaml: the views' route_kind and is_free_tier)."""
     rows = [
         {
             "source_id": s.id, "name": s.name, "kind": s.kind, "authority": s.authority,
@@ -143,6 +145,17 @@ def sync_sources(con: duckdb.DuckDBPyConnection, registry: SourcesFile,
     con.execute("DELETE FROM providers WHERE provider_id IN (SELECT unnest(?))", [list(providers)])
     insert_rows(con, "providers", [{"provider_id": k, "name": v, "named_by": "curated"}
                                    for k, v in sorted(providers.items())])
+    sync_route_rules(con, comparisons or load_comparison_config())
+
+
+def sync_route_rules(con: duckdb.DuckDBPyConnection, config: ComparisonConfig) -> None:
+    """The comparisons' rules for non-standard routes, read by offers_asof (route_kind, is_free_tier)."""
+    con.execute("DELETE FROM route_rules")
+    insert_rows(con, "route_rules", [
+        {"route_kind": r.kind, "precedence": i, "variant_parts": list(r.variant_parts), "provider_ids": list(r.providers)}
+        for i, r in enumerate(config.non_standard_routes)])
+    con.execute("DELETE FROM route_settings")
+    insert_rows(con, "route_settings", [{"cheapest_from": config.cheapest_from, "free_model_ids": list(config.free_models)}])
 
 
 def add_providers(con: duckdb.DuckDBPyConnection, source_id: str, named: dict[str, str]) -> None:

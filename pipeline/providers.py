@@ -13,9 +13,9 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from pipeline.config import REPO_ROOT
+from pipeline.resources import CURATED_DIR
 
-PROVIDERS_FILE = REPO_ROOT / "warehouse" / "curated" / "providers.yaml"
+PROVIDERS_FILE = CURATED_DIR / "providers.yaml"
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
 

@@ -339,7 +339,7 @@ def _provenance() -> str:
     return (
         # keys in field order: json_group_object keeps the (unstable) order rows arrive in, and a
         # rebuild must give the same bytes
-        "to_json(map(list(field ORDER BY field), list(json_object('source', source_id, 'url', url, 'observed_at', "
+        "to_json(map(list(field ORDER BY field), list(json_object('source_id', source_id, 'url', url, 'observed_at', "
         "observed_at::DATE, 'rule', rule, 'status', status, 'raw', raw) ORDER BY field))) AS provenance"
     )
 

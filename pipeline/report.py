@@ -99,7 +99,7 @@ FROM offers_current
 
 CURRENT_CONFLICTS_SQL = """
 SELECT entity, model_id, provider_id, provider_model_id, variant, field,
-       chosen_value, chosen_source, rule, severity, CAST(claims AS VARCHAR) AS claims, found_in_crawl
+       chosen_value, chosen_source, rule, severity, CAST(to_json(claims) AS VARCHAR) AS claims, crawl_id
 FROM conflicts
 """
 

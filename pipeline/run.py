@@ -194,7 +194,8 @@ def _process(con: object, archive: RawArchive, registry: SourcesFile, summary: R
     summary.reports = process_pending(con, archive, registry, summary.run_id, rebuild=rebuild,  # type: ignore[arg-type]
                                       progress=progress, skip_damaged=skip_damaged)
     if do_export and newest_crawl_date(con) is not None:  # type: ignore[arg-type]
-        summary.exported = export(con, summary.paths.exports, summary.run_id)  # type: ignore[arg-type]
+        # the manifest credits each source with the terms of the registry this run used
+        summary.exported = export(con, summary.paths.exports, summary.run_id, registry=registry)  # type: ignore[arg-type]
     _counts(con, summary)
 
 
@@ -215,7 +216,8 @@ def rebuild_warehouse(data_dir: Path, registry: SourcesFile | None = None, progr
 
 
 @storage_guard
-def export_only(data_dir: Path, as_of: date | None = None, out: Path | None = None) -> ExportResult:
+def export_only(data_dir: Path, as_of: date | None = None, out: Path | None = None,
+                registry: SourcesFile | None = None) -> ExportResult:
     """Export the state as of a date (default: the newest crawl's). Without ``out``: a version of
     DATA_DIR/exports (``latest`` moves only for the newest crawl's date). With ``out``: the files
     themselves, straight into that folder (export.export_into). A date before the first crawl is
@@ -225,8 +227,9 @@ def export_only(data_dir: Path, as_of: date | None = None, out: Path | None = No
     try:
         check_as_of(con, as_of)
         if out is not None:
-            return export_into(con, out, as_of)
+            return export_into(con, out, as_of, registry=registry)
         newest = newest_crawl_date(con)
-        return export(con, paths.exports, new_run_id(), as_of=as_of, update_latest=as_of is None or as_of == newest)
+        return export(con, paths.exports, new_run_id(), as_of=as_of, update_latest=as_of is None or as_of == newest,
+                      registry=registry)
     finally:
         con.close()

@@ -27,9 +27,9 @@ from typing import Any
 
 from pipeline.config import SourceConfig
 from pipeline.raw import FetchInfo
+from pipeline.resources import IMPORT_ROOT
 from spiders.writer import UNFINISHED
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
 TERM_GRACE_S = 2.0  # on timeout: how long the child may take to stop after each SIGTERM
 STDERR_TAIL = 15  # stderr lines kept for the error of a crashed child
 
@@ -41,7 +41,7 @@ _LEVEL = re.compile(r"\] (DEBUG|INFO|WARNING|ERROR|CRITICAL): ")
 def _child_env() -> dict[str, str]:
     env = dict(os.environ)
     path = env.get("PYTHONPATH")
-    env["PYTHONPATH"] = str(REPO_ROOT) + (os.pathsep + path if path else "")
+    env["PYTHONPATH"] = str(IMPORT_ROOT) + (os.pathsep + path if path else "")
     env["PYTHONUNBUFFERED"] = "1"
     env["PYTHONIOENCODING"] = "utf-8"
     return env
@@ -155,7 +155,7 @@ def crawl_source(
 
     proc = subprocess.Popen(
         cmd,
-        cwd=REPO_ROOT,
+        cwd=IMPORT_ROOT,
         env=_child_env(),
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,

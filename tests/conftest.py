@@ -22,3 +22,14 @@ RECORDED = REPO / "spiders" / "recorded"
 @pytest.fixture(scope="session")
 def recorded_dir() -> Path:
     return RECORDED
+
+
+@pytest.fixture(scope="session")
+def recorded_warehouse(tmp_path_factory: pytest.TempPathFactory, recorded_dir: Path) -> Path:
+    """The warehouse `make run` builds from the recorded crawl (without the export): read it, never write it."""
+    from pipeline.config import load_sources
+    from pipeline.run import run
+
+    folder = tmp_path_factory.mktemp("recorded-warehouse")
+    run(folder, load_sources(), do_export=False, recorded_dir=recorded_dir)
+    return folder / "ledger.duckdb"

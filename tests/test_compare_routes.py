@@ -156,6 +156,57 @@ def test_a_zero_price_is_a_free_tier_never_the_cheapest(con):
                                          "NVIDIA NIM"]
 
 
+def test_routes_list_every_offer_standard_first_with_its_kind(con):
+    o3 = record(con, LLAMA, O3)["b"]
+    got = [(r["kind"], r["provider"]["id"], r["variant"], r["input_usd_per_mtok"]) for r in o3["routes"]]
+    assert got == [
+        ("standard", "azure-openai", "", "1.1"), ("standard", "openai", "", "1.1"), ("standard", "openrouter", "", "1.1"),
+        ("batch", "openai", "batch", "0.55"), ("batch", "example-batch", "batch", "0.6"),
+        ("batch", "azure-openai", "eu/batch", "0.605"), ("flex", "openai", "flex", "0.55"),
+        ("priority", "openai", "priority", "2"), ("regional-surcharge", "azure-openai", "eu", "1.21"),
+    ]
+    assert len(o3["routes"]) == len([o for o in OFFERS if o[0] == O3])  # one entry per offer
+    # every offer has one dated series; nothing closed, so each is current with an open point
+    assert {(s["provider"]["id"], s["variant"]) for s in o3["price_history"]} == {
+        (o[1], o[2]) for o in OFFERS if o[0] == O3}
+    assert all(s["current"] and [p["valid_from"] for p in s["points"]] == ["2026-06-01T06:00:00Z"]
+               and s["points"][0]["valid_to"] is None for s in o3["price_history"])
+
+
+def test_price_history_merges_unchanged_prices_and_stops_at_the_date(tmp_path):
+    path = build(tmp_path / "history.duckdb")
+    c = connect(path)
+    try:
+        # the offer's versions: a context change without a price change, then a price move
+        c.execute("""DELETE FROM offer_versions WHERE model_id = $m AND provider_id = 'cloudflare-workers-ai'""",
+                  {"m": LLAMA})
+        c.executemany("""INSERT INTO offer_versions (model_id, provider_id, provider_model_id, variant,
+                             input_usd_per_mtok, output_usd_per_mtok, context_window, row_hash, valid_from, valid_to,
+                             opened_by, closed_by)
+                         VALUES (?, 'cloudflare-workers-ai', 'x', '', ?, 0.201, ?, 'h', ?, ?, 'c', 'c')""", [
+            [LLAMA, "0.04", 60_000, datetime(2026, 5, 1, tzinfo=UTC), datetime(2026, 5, 15, tzinfo=UTC)],
+            [LLAMA, "0.04", 128_000, datetime(2026, 5, 15, tzinfo=UTC), datetime(2026, 5, 20, tzinfo=UTC)],
+            [LLAMA, "0.027", 128_000, datetime(2026, 5, 20, tzinfo=UTC), None],
+        ])
+
+        def series(day: date) -> list[tuple[str, str | None, str]]:
+            prepare(c, day, CONFIG)  # the model itself is listed from 2026-06-01: read its history directly
+            (history,) = c.execute("SELECT price_history FROM cmp_history WHERE model_id = ?", [LLAMA]).fetchone()
+            (s,) = [s for s in history if s["provider"]["id"] == "cloudflare-workers-ai"]
+            return [(p["valid_from"].astimezone(UTC).date().isoformat(),
+                     p["valid_to"] and p["valid_to"].astimezone(UTC).date().isoformat(), str(p["input_usd_per_mtok"]))
+                    for p in s["points"]]
+
+        assert series(AS_OF) == [("2026-05-01", "2026-05-20", "0.040000000"), ("2026-05-20", None, "0.027000000")]
+        assert series(date(2026, 5, 17)) == [("2026-05-01", None, "0.040000000")]  # the move came after that date
+        rec = compare(c, LLAMA, O3, AS_OF, CONFIG)
+        assert rec is not None
+        (s,) = [s for s in rec.a.price_history if s.provider.id == "cloudflare-workers-ai"]
+        assert s.current and [p.input_usd_per_mtok for p in s.points] == [Decimal("0.04"), Decimal("0.027")]
+    finally:
+        c.close()
+
+
 def test_pair_figures_over_standard_routes(con):
     rec = record(con, LLAMA, O3)
     assert rec["cheaper"] == "a"

@@ -27,11 +27,10 @@ import pytest
 
 from pipeline.raw import FetchInfo
 from spiders.archive import follow_refusal, source_hosts
-from spiders.runner import REPO_ROOT
 from spiders.settings import build_settings
 from spiders.writer import UNFINISHED, SourceCrawlWriter
 from tests.httpserver import Streamed, serve, silent_server
-from tests.test_spiders import CRAWL, FAST, JSON, assert_sound, crawl, make_source
+from tests.test_spiders import CRAWL, FAST, JSON, REPO_ROOT, assert_sound, crawl, make_source
 
 SECRET = b"LEDGER-LOCAL-SECRET-7f3a"
 

@@ -42,7 +42,7 @@ def test_spiders_runner_imports_no_scrapy_at_module_level():
 
 
 def test_no_source_named_in_reconcile_or_warehouse():
-    source_ids = [s["id"] for s in yaml.safe_load((REPO / "sources.yaml").read_text())["sources"]]
+    source_ids = [s["id"] for s in yaml.safe_load((REPO / "pipeline" / "sources.yaml").read_text())["sources"]]
     files = [REPO / "pipeline" / "reconcile.py", *py_files("warehouse"), *sorted((REPO / "warehouse" / "sql").glob("*.sql"))]
     for path in files:
         text = path.read_text().lower()
@@ -51,7 +51,7 @@ def test_no_source_named_in_reconcile_or_warehouse():
 
 
 def test_every_configured_parser_and_spider_exists():
-    for s in yaml.safe_load((REPO / "sources.yaml").read_text())["sources"]:
+    for s in yaml.safe_load((REPO / "pipeline" / "sources.yaml").read_text())["sources"]:
         assert (REPO / "pipeline" / "parse" / f"{s['parser']}.py").exists(), s["id"]
         assert (REPO / "spiders" / f"{s['spider']}.py").exists(), s["id"]
 

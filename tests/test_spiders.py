@@ -18,10 +18,12 @@ from pipeline.config import SourceConfig, load_sources
 from pipeline.raw import FetchInfo, RawArchive, verify
 from pipeline.models import RawPage
 from spiders.huggingface import repo_file_urls
-from spiders.runner import REPO_ROOT, crawl_source, crawl_sources
+from spiders.runner import crawl_source, crawl_sources
 from spiders.writer import source_writer
 from spiders.settings import USER_AGENT, build_settings, parse_setting_pairs
 from tests.httpserver import closed_port, routes_from_recorded, serve, silent_server
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
 
 # Small delays and timeouts so the whole file stays fast; retries stay on (RETRY_TIMES=2).
 FAST = {

@@ -243,7 +243,7 @@ def test_curated_override_wins_is_reported_and_is_never_held(con):
                    'reviewed: the served window is 8K', 'https://example.org/review', DATE '2026-06-01')""", [M])
     load(con, "c2", 2, [obs("card", "context_window", "131072")])
     assert current_model(con, "context_window") == [(8192,)]
-    prov = con.execute("SELECT provenance->'context_window'->>'rule', provenance->'context_window'->>'source' "
+    prov = con.execute("SELECT provenance->'context_window'->>'rule', provenance->'context_window'->>'source_id' "
                        "FROM model_versions WHERE valid_to IS NULL").fetchall()
     assert prov == [("authority: override, then precision, agreement, newest", "curated")]
 

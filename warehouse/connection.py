@@ -1,6 +1,7 @@
 """Opening the warehouse: one writer at a time, schema migrations, views."""
 from __future__ import annotations
 
+import hashlib
 import re
 from importlib import resources
 from pathlib import Path
@@ -9,7 +10,7 @@ import duckdb
 import yaml
 from pipeline.errors import LedgerError
 
-MIGRATIONS = ["001_schema.sql", "002_offer_key.sql"]
+MIGRATIONS = ["001_schema.sql", "002_offer_key.sql", "003_analysts.sql"]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -61,9 +62,28 @@ def migrate(con: duckdb.DuckDBPyConnection) -> None:
             con.execute(sql_text(name))
             con.execute("INSERT INTO schema_version VALUES (?)", [version])
             con.execute("COMMIT")
-    con.execute(sql_text("views.sql"))
-    con.execute(sql_text("comments.sql"))
+    _views_and_comments(con)
+
+
+def _views_and_comments(con: duckdb.DuckDBPyConnection) -> None:
+    """(Re)create the views and macros and comment every object, unless this warehouse already has
+    exactly these: ~430 COMMENT ON statements cost about a second on every writable open. The
+    stamp is the sha256 of the SQL and docs that make them; a missing view is recreated too."""
+    texts = [sql_text("views.sql"), sql_text("comments.sql"), sql_text("column_docs.yaml")]
+    stamp = hashlib.sha256("\0".join([str(SCHEMA_VERSION), *texts]).encode()).hexdigest()
+    con.execute("CREATE TABLE IF NOT EXISTS schema_objects (stamp VARCHAR NOT NULL)")
+    row = con.execute("SELECT max(stamp) FROM schema_objects").fetchone()
+    wanted = set(re.findall(r"CREATE OR REPLACE VIEW (\w+)", texts[0]))
+    have = {r[0] for r in con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()}
+    if row and row[0] == stamp and wanted <= have:
+        return
+    con.execute("BEGIN")
+    con.execute(texts[0])
+    con.execute(texts[1])
     _comment_columns(con)
+    con.execute("DELETE FROM schema_objects")
+    con.execute("INSERT INTO schema_objects VALUES (?)", [stamp])
+    con.execute("COMMIT")
 
 
 USER_OBJECTS = """

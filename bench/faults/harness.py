@@ -56,7 +56,7 @@ def configure(rev: str | None, work: Path) -> Code:
         if where.count(str(dest)) != 3:
             raise RuntimeError(f"the snapshot {dest} is not what Python imports: {where}")
     RECORDED = CODE.root / "spiders" / "recorded"
-    SOURCES_YAML = CODE.root / "sources.yaml"
+    SOURCES_YAML = _sources_yaml(CODE.root)
     NEWEST = recorded_crawls()[-1]
     return CODE
 
@@ -67,7 +67,13 @@ def cmd(*args: str) -> list[str]:
 
 
 RECORDED = ROOT / "spiders" / "recorded"
-SOURCES_YAML = ROOT / "sources.yaml"
+def _sources_yaml(root: Path) -> Path:
+    """The sources registry of a tree: pipeline/sources.yaml (package data), at the root before issue 12."""
+    return next((p for p in (root / "pipeline" / "sources.yaml", root / "sources.yaml") if p.exists()),
+                root / "pipeline" / "sources.yaml")
+
+
+SOURCES_YAML = _sources_yaml(ROOT)
 TRANSFER_HEADERS = {"content-length", "content-encoding", "transfer-encoding", "connection", "keep-alive"}
 # Settings that make a crawl of 127.0.0.1 fast (no politeness delays against our own server).
 FAST = ["--crawl-setting", "AUTOTHROTTLE_START_DELAY=0", "--crawl-setting", "DOWNLOAD_DELAY=0",
