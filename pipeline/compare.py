@@ -49,7 +49,7 @@ from pipeline.fields import CAPABILITIES
 from pipeline.normalize import parameters_label, price_label, token_label
 from pipeline.providers import load_providers
 from pipeline.records import SCHEMA_VERSION, ComparisonRecord, RouteKind, fact_sources
-from pipeline.resources import COMPARISONS_FILE  # package data: pipeline/comparisons.yaml
+from pipeline.resources import COMPARISONS_FILE, read_yaml  # package data: pipeline/comparisons.yaml
 
 
 class Weights(BaseModel):
@@ -167,7 +167,7 @@ def load_comparison_config(path: Path | None = None) -> ComparisonConfig:
     if not path.exists():
         return ComparisonConfig()
     try:
-        return ComparisonConfig.model_validate(yaml.safe_load(path.read_text()) or {})
+        return ComparisonConfig.model_validate(read_yaml(path.read_text()) or {})
     except (ValidationError, yaml.YAMLError) as e:
         raise ConfigError(f"{path}: {e}") from None
 

@@ -9,7 +9,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pipeline.errors import LedgerError
 from pipeline.resources import RECORDED_DIR  # noqa: F401  package data (pipeline/resources.py)
-from pipeline.resources import SOURCES_FILE as DEFAULT_SOURCES_FILE
+from pipeline.resources import SOURCES_FILE as DEFAULT_SOURCES_FILE, read_yaml
 from pipeline.suggest import did_you_mean
 
 # Who stands behind a claim. The order between them is the `policy` of sources.yaml.
@@ -128,7 +128,7 @@ class SourcesFile(BaseModel):
 def load_sources(path: Path | None = None) -> SourcesFile:
     path = Path(path or os.environ.get("LLM_LEDGER_SOURCES_FILE") or DEFAULT_SOURCES_FILE)
     try:
-        data = yaml.safe_load(path.read_text())
+        data = read_yaml(path.read_text())
     except FileNotFoundError:
         raise ConfigError(f"sources file not found: {path}") from None
     except yaml.YAMLError as e:

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-import yaml
 from pydantic import BaseModel, ConfigDict
 
 from pipeline.config import ConfigError
-from pipeline.resources import CURATED_DIR  # package data: warehouse/curated/*.yaml
+from pipeline.resources import CURATED_DIR, read_yaml  # package data: warehouse/curated/*.yaml
 
 
 class CuratedMap(BaseModel):
@@ -21,7 +20,7 @@ class CuratedMap(BaseModel):
 def load_map(name: str) -> dict[str, str]:
     path = CURATED_DIR / f"{name}.yaml"
     try:
-        return dict(CuratedMap.model_validate(yaml.safe_load(path.read_text()) or {}).entries)
+        return dict(CuratedMap.model_validate(read_yaml(path.read_text()) or {}).entries)
     except FileNotFoundError:
         raise ConfigError(f"curated map not found: {path}") from None
     except Exception as e:

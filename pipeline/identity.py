@@ -35,12 +35,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
 from pipeline.bounds import id_violation
 from pipeline.errors import LedgerError
-from pipeline.resources import CURATED_DIR
+from pipeline.resources import CURATED_DIR, read_yaml
 
 ALIASES_FILE = CURATED_DIR / "aliases.yaml"
 
@@ -101,7 +100,7 @@ class AliasFile(BaseModel):
 
 @lru_cache(maxsize=4)
 def load_aliases(path: Path = ALIASES_FILE) -> AliasFile:
-    return AliasFile.model_validate(yaml.safe_load(path.read_text()))
+    return AliasFile.model_validate(read_yaml(path.read_text()))
 
 
 class IdentityError(LedgerError, ValueError):

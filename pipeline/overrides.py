@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, HttpUrl, ValidationError, mod
 from pipeline.config import ConfigError
 from pipeline.fields import Entity, field_type
 from pipeline.models import check_value
-from pipeline.resources import CURATED_DIR
+from pipeline.resources import CURATED_DIR, read_yaml
 
 OVERRIDES_FILE = CURATED_DIR / "overrides.yaml"
 OVERRIDE_SOURCE = {"source_id": "curated", "name": "Curated overrides (warehouse/curated/overrides.yaml)",
@@ -57,7 +57,7 @@ def load_overrides(path: Path | None = None) -> list[Override]:
     if not path.exists():
         return []
     try:
-        return OverridesFile.model_validate(yaml.safe_load(path.read_text()) or {}).overrides
+        return OverridesFile.model_validate(read_yaml(path.read_text()) or {}).overrides
     except (ValidationError, yaml.YAMLError) as e:
         raise ConfigError(f"{path}: {e}") from None
 

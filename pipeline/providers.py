@@ -10,10 +10,9 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from pipeline.resources import CURATED_DIR
+from pipeline.resources import CURATED_DIR, read_yaml
 
 PROVIDERS_FILE = CURATED_DIR / "providers.yaml"
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -35,7 +34,7 @@ class ProviderFile(BaseModel):
 
 @lru_cache(maxsize=4)
 def load_providers(path: Path = PROVIDERS_FILE) -> ProviderFile:
-    return ProviderFile.model_validate(yaml.safe_load(path.read_text()) or {})
+    return ProviderFile.model_validate(read_yaml(path.read_text()) or {})
 
 
 def slug(spelling: str) -> str:

@@ -7,7 +7,8 @@ from importlib import resources
 from pathlib import Path
 
 import duckdb
-import yaml
+
+from pipeline.resources import read_yaml
 from pipeline.errors import LedgerError
 
 MIGRATIONS = ["001_schema.sql", "002_offer_key.sql", "003_analysts.sql"]
@@ -96,7 +97,7 @@ WHERE schema_name = 'main' AND NOT internal
 
 def _comment_columns(con: duckdb.DuckDBPyConnection) -> None:
     """COMMENT ON COLUMN for every column of every table and view, from sql/column_docs.yaml."""
-    docs: dict[str, str] = yaml.safe_load(sql_text("column_docs.yaml"))
+    docs: dict[str, str] = read_yaml(sql_text("column_docs.yaml"))
     for table, column in con.execute(USER_OBJECTS).fetchall():
         doc = docs.get(column)
         if doc:
