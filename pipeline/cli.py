@@ -21,6 +21,7 @@ from rich.table import Table
 from rich.text import Text
 
 from pipeline import display, inspect
+from pipeline.compare import compare as compare_pair
 from pipeline.config import (ConfigError, SourcesFile, data_dir as resolve_data_dir, load_sources, parse_url_overrides,
                              select_sources)
 from pipeline.errors import LedgerError, as_storage_error
@@ -581,18 +582,18 @@ def _benchmark_rows(record: ComparisonRecord) -> list[tuple[str, Any, Any]]:
     return out
 
 
-def _routes_tables(record: ComparisonRecord, routes: dict[str, list[dict[str, Any]]]) -> list[Table]:
-    """One table per side (fits 80 columns): a row per provider and route; the variant beside the
-    route kind ("batch [us-east-1]")."""
+def _routes_tables(record: ComparisonRecord) -> list[Table]:
+    """One table per side (fits 80 columns): a row per provider and route from the record's
+    ``routes`` (what the export writes); the variant beside the route kind ("batch [us-east-1]")."""
     tables = []
     for side in (record.a, record.b):
         table = _table("provider", "route", "input /1M", "output /1M", "cached /1M",
                        title=f"Prices per provider: {side.name or side.model_id} (USD per 1M tokens)",
                        right=("input /1M", "output /1M", "cached /1M"))
-        for r in routes.get(side.model_id, []):
-            route = r["kind"] if r["variant"] in ("", r["kind"]) else f"{r['kind']} [{r['variant']}]"
-            _row(table, r["provider_name"], route, display.usd(r["input_usd_per_mtok"]),
-                 display.usd(r["output_usd_per_mtok"]), display.usd(r["cached_input_usd_per_mtok"]))
+        for r in side.routes:
+            route = r.kind if r.variant in ("", r.kind) else f"{r.kind} [{r.variant}]"
+            _row(table, r.provider.name, route, display.usd(r.input_usd_per_mtok),
+                 display.usd(r.output_usd_per_mtok), display.usd(r.cached_input_usd_per_mtok))
         tables.append(table)
     return tables
 
@@ -616,7 +617,7 @@ def compare_cmd(
     if missing:
         _fail("; ".join(missing))
     try:
-        record, routes = inspect.comparison(con, a, b, when)
+        record = compare_pair(con, a, b, when)
     except ConfigError as e:
         _fail(str(e))
         return
@@ -628,10 +629,10 @@ def compare_cmd(
     if json_out:
         _json(record.model_dump(mode="json"))
         return
-    render_comparison(record, routes, a, b)
+    render_comparison(record, a, b)
 
 
-def render_comparison(record: ComparisonRecord, routes: dict[str, list[dict[str, Any]]], a: str, b: str) -> None:
+def render_comparison(record: ComparisonRecord, a: str, b: str) -> None:
     sa, sb = record.a, record.b
     _say((f"{sa.name or a} vs {sb.name or b}", "bold"),
          f" as of {record.as_of} (last reviewed {display.text(record.last_reviewed)})")
@@ -666,7 +667,7 @@ def render_comparison(record: ComparisonRecord, routes: dict[str, list[dict[str,
         ("other routes (in / out)", *(_other_routes(s) for s in both)),
         ("providers", *(f"{s.providers_count}: " + ", ".join(p.name for p in s.providers) for s in both)),
     ], record, a, b)
-    for table in _routes_tables(record, routes):
+    for table in _routes_tables(record):
         console.print(table)
     _section("Capabilities", [(cap.replace("_", " "), sa.capabilities[cap], sb.capabilities.get(cap))
                               for cap in sa.capabilities], record, a, b)

@@ -14,7 +14,6 @@ from pipeline import compare as comparisons
 from pipeline.compare import ComparisonConfig
 from pipeline.errors import LedgerError
 from pipeline.identity import creator_name
-from pipeline.records import ComparisonRecord
 from pipeline.suggest import similarity
 
 CHANGES_SQL = """
@@ -80,14 +79,6 @@ ORDER BY m.model_id
 
 # A model's routes (its prices per provider) from the temp table cmp_routes of compare.prepare:
 # standard routes first, cheapest first; `kind` names a route that is never the cheapest tracked one.
-ROUTES_SQL = """
-SELECT provider_id, provider_name, provider_model_id, variant, coalesce(kind, 'standard') AS kind,
-       price_in AS input_usd_per_mtok, price_out AS output_usd_per_mtok, price_cached AS cached_input_usd_per_mtok
-FROM cmp_routes WHERE model_id = ?
-ORDER BY cmp_routes.kind IS NOT NULL, cmp_routes.kind, price_in NULLS LAST, price_out NULLS LAST, provider_name, variant
-"""
-
-
 SOURCE_STATUS_SQL = """
 SELECT source_id, crawl_id, started_at::DATE AS crawled, health, pages, items, observations, errors, skipped, reason
 FROM source_status
@@ -200,8 +191,3 @@ def models(con: duckdb.DuckDBPyConnection, as_of: date, search: str | None = Non
     return rows(con, MODELS_SQL, [as_of.isoformat(), search, search])
 
 
-def comparison(con: duckdb.DuckDBPyConnection, a: str, b: str, as_of: date, config: ComparisonConfig | None = None
-               ) -> tuple[ComparisonRecord | None, dict[str, list[dict[str, Any]]]]:
-    """The comparison record of a pair and each side's routes (prices per provider, with their kind)."""
-    record = comparisons.compare(con, a, b, as_of, config)  # builds cmp_routes
-    return record, {m: rows(con, ROUTES_SQL, [m]) for m in (a, b)}
