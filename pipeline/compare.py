@@ -136,10 +136,20 @@ class ComparisonConfig(BaseModel):
                 seen[part] = r.kind
         return v
 
+    def route_rules(self) -> list[dict[str, Any]]:
+        """The rules as rows of the route_rules table, which offers_asof applies (warehouse/sql/views.sql)."""
+        return [{"route_kind": r.kind, "precedence": i, "variant_parts": list(r.variant_parts),
+                 "provider_ids": list(r.providers)} for i, r in enumerate(self.non_standard_routes)]
+
+    def route_settings(self) -> dict[str, Any]:
+        """The one row of route_settings: cheapest_from, the free models, the reviewed providers."""
+        return {"cheapest_from": self.cheapest_from, "free_model_ids": list(self.free_models),
+                "reviewed_provider_ids": sorted(load_providers().names)}
+
     def route_kind(self, variant: str, provider_id: str = "") -> str | None:
-        """The non-standard kind a route makes ('eu/batch' -> 'batch' with the default rules; the
-        provider openai-batch -> 'batch'), or None for a standard route. The $0 rule is applied in
-        SQL (it needs the prices)."""
+        """The non-standard kind one route makes under these rules ('eu/batch' -> 'batch'; the
+        provider openai-batch -> 'batch'), or None for a standard one: for checking a configuration
+        by hand. Exports and views apply the rules in SQL (offers_asof, with the $0 rule)."""
         parts = {p.lower() for p in variant.split("/") if p}
         for rule in self.non_standard_routes:
             if parts & set(rule.variant_parts) or provider_id in rule.providers:
@@ -187,18 +197,34 @@ CREATE OR REPLACE TEMP MACRO pct2(a, b) AS
          ELSE CAST((_nano(a) * 20000 // _nano(b) + 1) // 2 - 10000 AS DECIMAL(38, 0)) * 0.01 END;
 """
 
-# The offers as of the date, and the kind of route each variant is (classified in Python by
-# ComparisonConfig.route_kind: only the distinct variants, a few dozen).
+# The offers as of the date with the kind of route each is: offers_asof's route_kind (the one rule,
+# warehouse/sql/views.sql), under this config's rules (RULES_SQL); NULL for a standard route.
 OFFERS_SQL = """
-CREATE OR REPLACE TEMP TABLE cmp_offers AS
+CREATE OR REPLACE TEMP TABLE cmp_routes AS
 SELECT model_id, provider_id, coalesce(provider_name, provider_id) AS provider_name, variant,
        input_usd_per_mtok AS price_in, output_usd_per_mtok AS price_out,
        cached_input_usd_per_mtok AS price_cached, cache_write_usd_per_mtok AS price_cache_write, provider_model_id,
        tier_threshold_tokens, input_usd_per_mtok_above_tier AS price_in_above_tier,
        output_usd_per_mtok_above_tier AS price_out_above_tier,
-       context_window AS route_context_window, max_output_tokens AS route_max_output_tokens
+       context_window AS route_context_window, max_output_tokens AS route_max_output_tokens,
+       nullif(route_kind, 'standard') AS kind
 FROM offers_asof($as_of)
 """
+
+# This config's rules as temp tables of the names offers_asof reads: on this connection a temp table
+# shadows the warehouse's copy (synced from comparisons.yaml), read-only connections included.
+# Dropped as soon as cmp_routes is made.
+RULES_SQL = """
+CREATE OR REPLACE TEMP TABLE route_rules AS
+SELECT unnest($kinds::VARCHAR[]) AS route_kind, unnest($precedence::INTEGER[]) AS precedence,
+       unnest($parts::VARCHAR[][]) AS variant_parts, unnest($providers::VARCHAR[][]) AS provider_ids
+"""
+SETTINGS_SQL = """
+CREATE OR REPLACE TEMP TABLE route_settings AS
+SELECT $cheapest_from::VARCHAR AS cheapest_from, $free_models::VARCHAR[] AS free_model_ids,
+       $reviewed::VARCHAR[] AS reviewed_provider_ids
+"""
+
 
 # Per model: the price history of each of its offers up to the date (retired offers too), oldest
 # point first. Consecutive versions of an offer that changed no price are one point; a version
@@ -241,13 +267,6 @@ SELECT model_id, list(struct_pack(provider := struct_pack(id := provider_id, nam
 FROM series GROUP BY model_id
 """
 
-VARIANT_KINDS_SQL = """
-CREATE OR REPLACE TEMP TABLE cmp_variant_kinds AS
-SELECT unnest($providers::VARCHAR[]) AS provider_id, unnest($variants::VARCHAR[]) AS variant,
-       unnest($kinds::VARCHAR[]) AS kind
-"""
-
-
 def _cheapest(value: str, name: str, source: str) -> str:
     """Per model: the lowest `value` over `source` and every provider at exactly that value
     (ties), by provider name then id."""
@@ -259,18 +278,6 @@ def _cheapest(value: str, name: str, source: str) -> str:
           WHERE {value} IS NOT NULL QUALIFY {value} = min({value}) OVER (PARTITION BY model_id))
     GROUP BY model_id"""
 
-
-# Every route (offer) as of the date with its kind: NULL for a standard on-demand route. A route
-# priced $0 for input and output (the known ones, at least one known) is a free tier unless the
-# model itself is free ($free_models). `routes()` reads it (a model's prices per provider).
-ROUTES_SQL = """
-CREATE OR REPLACE TEMP TABLE cmp_routes AS
-SELECT o.*, coalesce(k.kind, CASE WHEN (o.price_in IS NOT NULL OR o.price_out IS NOT NULL)
-                                       AND coalesce(o.price_in, 0) = 0 AND coalesce(o.price_out, 0) = 0
-                                       AND NOT list_contains($free_models::VARCHAR[], o.model_id)
-                                  THEN 'free' END) AS kind
-FROM cmp_offers o LEFT JOIN cmp_variant_kinds k USING (provider_id, variant)
-"""
 
 SIDES_SQL = f"""
 CREATE OR REPLACE TEMP TABLE sides AS
@@ -402,12 +409,17 @@ def prepare(con: duckdb.DuckDBPyConnection, as_of: date, config: ComparisonConfi
     """Build the temp table `sides` as of a date; returns its columns for comparisons.parquet
     (every column but JSON_ONLY_COLUMNS, which pair_rows adds)."""
     con.execute(MACROS)
-    con.execute(OFFERS_SQL, {"as_of": as_of.isoformat()})
-    routes = con.execute("SELECT DISTINCT provider_id, variant FROM cmp_offers ORDER BY ALL").fetchall()
-    kinded = [(p, v, k) for p, v in routes if (k := config.route_kind(v, p)) is not None]
-    con.execute(VARIANT_KINDS_SQL, {"providers": [p for p, _, _ in kinded], "variants": [v for _, v, _ in kinded],
-                                    "kinds": [k for _, _, k in kinded]})
-    con.execute(ROUTES_SQL, {"free_models": config.free_models})
+    rules = config.route_rules()
+    con.execute(RULES_SQL, {"kinds": [r["route_kind"] for r in rules], "precedence": [r["precedence"] for r in rules],
+                            "parts": [r["variant_parts"] for r in rules], "providers": [r["provider_ids"] for r in rules]})
+    settings = config.route_settings()
+    con.execute(SETTINGS_SQL, {"cheapest_from": settings["cheapest_from"], "free_models": settings["free_model_ids"],
+                               "reviewed": settings["reviewed_provider_ids"]})
+    try:
+        con.execute(OFFERS_SQL, {"as_of": as_of.isoformat()})
+    finally:
+        con.execute("DROP TABLE IF EXISTS temp.route_rules")
+        con.execute("DROP TABLE IF EXISTS temp.route_settings")
     con.execute(HISTORY_SQL, {"as_of": as_of.isoformat()})
     b70 = config.blends["70_30"].normalized()
     b31 = config.blends["3_1"].normalized()

@@ -151,11 +151,10 @@ def sync_sources(con: duckdb.DuckDBPyConnection, registry: SourcesFile,
 def sync_route_rules(con: duckdb.DuckDBPyConnection, config: ComparisonConfig) -> None:
     """The comparisons' rules for non-standard routes, read by offers_asof (route_kind, is_free_tier)."""
     con.execute("DELETE FROM route_rules")
-    insert_rows(con, "route_rules", [
-        {"route_kind": r.kind, "precedence": i, "variant_parts": list(r.variant_parts), "provider_ids": list(r.providers)}
-        for i, r in enumerate(config.non_standard_routes)])
+    insert_rows(con, "route_rules", config.route_rules())
     con.execute("DELETE FROM route_settings")
-    insert_rows(con, "route_settings", [{"cheapest_from": config.cheapest_from, "free_model_ids": list(config.free_models)}])
+    # the reviewed providers are the providers table's curated names (synced above): not repeated here
+    insert_rows(con, "route_settings", [{**config.route_settings(), "reviewed_provider_ids": None}])
 
 
 def add_providers(con: duckdb.DuckDBPyConnection, source_id: str, named: dict[str, str]) -> None:

@@ -21,7 +21,10 @@ CREATE TABLE route_rules (
 );
 
 -- comparisons.yaml `cheapest_from` and `free_models`, synced on every run (one row).
+-- reviewed_provider_ids: NULL here (the providers named by curated in `providers` are the reviewed
+-- ones); a comparison run over another configuration states its own (pipeline/compare.py).
 CREATE TABLE route_settings (
-    cheapest_from  VARCHAR NOT NULL,
-    free_model_ids VARCHAR[] NOT NULL
+    cheapest_from         VARCHAR NOT NULL,
+    free_model_ids        VARCHAR[] NOT NULL,
+    reviewed_provider_ids VARCHAR[]
 );

@@ -30,7 +30,7 @@ COMMENT ON TABLE overrides IS 'Curated overrides (warehouse/curated/overrides.ya
 COMMENT ON TABLE schema_version IS 'Migrations applied to this warehouse.';
 COMMENT ON TABLE schema_objects IS 'The stamp (sha256 of views.sql, comments.sql and column_docs.yaml) of the views, macros and comments last made here: an open with the same stamp skips remaking them.';
 COMMENT ON TABLE route_rules IS 'Which routes are not standard on-demand routes (comparisons.yaml non_standard_routes, synced on every run): the first rule by precedence whose variant parts or providers match names the route_kind.';
-COMMENT ON TABLE route_settings IS 'comparisons.yaml cheapest_from and free_models, synced on every run (one row).';
+COMMENT ON TABLE route_settings IS 'comparisons.yaml cheapest_from and free_models, and the reviewed providers (curated providers.yaml names), synced on every run (one row).';
 COMMENT ON VIEW cheapest_routes IS 'Per model with a current offer: the cheapest standard input and output prices, each with every route at that price (ties). Free tiers, batch, flex, priority, commitment, regional-surcharge and unreviewed routes never count.';
 COMMENT ON MACRO asof_bound IS 'asof_bound(ts): the exclusive upper bound of an as-of. A DATE or ''YYYY-MM-DD'' text is the end of that day (next midnight UTC); a timestamp is that instant (+1 microsecond).';
 COMMENT ON MACRO creators_own IS 'creators_own(provider_id, model_id): true when the provider is the model''s creator selling it (a lab''s own API), e.g. creators_own(''mistral'', ''mistral/mistral-large'') is true.';

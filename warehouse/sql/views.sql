@@ -54,7 +54,8 @@ WHERE v.valid_from < asof_bound(ts) AND (v.valid_to IS NULL OR v.valid_to >= aso
 -- route_settings), applied in this order:
 --   1. the first route rule (by precedence) whose variant parts ('eu/batch' -> eu, batch) or
 --      providers match names the kind (free, batch, flex, priority, commitment, regional-surcharge);
---   2. with cheapest_from 'reviewed', a provider nobody reviewed (not named by curated) is 'unreviewed';
+--   2. with cheapest_from 'reviewed', a provider nobody reviewed is 'unreviewed' (reviewed: in
+--      reviewed_provider_ids when it is set, else named by curated in `providers`);
 --   3. a route priced $0 for input and output (the known prices, at least one known) is 'free',
 --      unless its model is one of free_model_ids (a model its source says is free to use);
 --   4. anything else is 'standard': the routes "the cheapest tracked route" is chosen from.
@@ -69,7 +70,8 @@ offers AS (
     SELECT v.* EXCLUDE (row_hash, valid_to, closed_by) REPLACE (typed_provenance(v.provenance) AS provenance),
            p.name AS provider_name, seen.last_reviewed,
            coalesce(k.rule_kinds, []) AS rule_kinds,
-           s.cheapest_from = 'reviewed' AND p.named_by IS DISTINCT FROM 'curated' AS unreviewed,
+           s.cheapest_from = 'reviewed' AND NOT coalesce(list_contains(s.reviewed_provider_ids, v.provider_id),
+                                                        p.named_by = 'curated', false) AS unreviewed,
            (v.input_usd_per_mtok IS NOT NULL OR v.output_usd_per_mtok IS NOT NULL)
              AND coalesce(v.input_usd_per_mtok, 0) = 0 AND coalesce(v.output_usd_per_mtok, 0) = 0
              AND NOT list_contains(coalesce(s.free_model_ids, []), v.model_id) AS priced_free
