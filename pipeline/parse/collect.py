@@ -128,20 +128,28 @@ class PageOut:
 # --- converters: what a source writes -> the canonical text of a field ---------------------------
 # Page text ("$1.25", "128K", "2024-09") and JSON values (exact numbers, true/false) alike.
 
+class usd_per:
+    """A converter of an exact USD price per ``unit`` ("token", "ktok", "mtok": a price list's
+    "1K tokens") written as text or an exact number -> USD per 1M tokens."""
+
+    def __init__(self, unit: normalize.PriceUnit) -> None:
+        self.unit = unit
+
+    def __call__(self, raw: Any) -> str:
+        if isinstance(raw, (bool, float)) or not isinstance(raw, (str, int, Decimal)):
+            raise ValueError("expected an exact number")  # never via float arithmetic
+        return normalize.decimal_text(normalize.price_per_mtok(raw, self.unit))
+
+
 def price(raw: Any) -> str:
-    """A price per 1M tokens written as text or an exact number: "$1.25", "1.25", Number("1.25")."""
-    if isinstance(raw, (bool, float)):
-        raise ValueError("expected an exact number")  # never via float arithmetic
+    """A price per 1M tokens written as page text ("$1.25", "1.25 / 1M") or an exact number."""
     if isinstance(raw, str):
         return normalize.decimal_text(normalize.parse_price_text(raw))
-    return normalize.decimal_text(normalize.price_per_mtok(raw, "mtok"))
+    return usd_per("mtok")(raw)
 
 
-def price_per_token(raw: Any) -> str:
-    """A USD price per single token (LiteLLM, OpenRouter) -> per 1M tokens, exactly."""
-    if isinstance(raw, (bool, float)):
-        raise ValueError("expected an exact number")
-    return normalize.decimal_text(normalize.price_per_mtok(raw, "token"))
+# A USD price per single token (LiteLLM, OpenRouter) -> per 1M tokens, exactly.
+price_per_token = usd_per("token")
 
 
 def cents_per_token(raw: Any) -> str:
@@ -236,19 +244,6 @@ def fraction_percent(raw: Any) -> str:
     if not d.is_finite() or d < 0 or d > 1:
         raise ValueError("expected a fraction between 0 and 1")
     return normalize.decimal_text(d.scaleb(2))
-
-
-class usd_per:
-    """A converter of an exact USD price per ``unit`` ("token", "ktok", "mtok": a price list's
-    "1K tokens") written as text or an exact number -> USD per 1M tokens."""
-
-    def __init__(self, unit: normalize.PriceUnit) -> None:
-        self.unit = unit
-
-    def __call__(self, raw: Any) -> str:
-        if isinstance(raw, (bool, float)) or not isinstance(raw, (str, int, Decimal)):
-            raise ValueError("expected an exact number")
-        return normalize.decimal_text(normalize.price_per_mtok(raw, self.unit))
 
 
 def not_offered(_raw: Any) -> None:
