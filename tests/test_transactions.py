@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import os
 import signal
+import struct
 import subprocess
 import sys
 import time
+import duckdb
+import pytest
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -96,3 +99,46 @@ def test_a_second_writer_fails_at_once_with_a_clear_message(tmp_path):
     con = connect(tmp_path / "ledger.duckdb")
     assert con.execute("SELECT count(*) FROM crawls").fetchone() == (0,)
     con.close()
+
+
+def _header_checksum(block: bytes) -> int:
+    """DuckDB's block checksum (storage/checksum.cpp): 5381 xor each 8-byte word times a constant."""
+    result = 5381
+    for (word,) in struct.iter_unpack("<Q", block):
+        result ^= (word * 0xBF58476D1CE4E5B9) & 0xFFFFFFFFFFFFFFFF
+    return result
+
+
+def test_a_damaged_warehouse_is_not_called_in_use(tmp_path):
+    """'block' contains 'lock': a checksum error must not read as another run holding the file."""
+    db = tmp_path / "ledger.duckdb"
+    con = duckdb.connect(str(db))
+    con.execute("CREATE TABLE t (a INTEGER)")
+    con.close()
+    raw = bytearray(db.read_bytes())
+    raw[100] ^= 0xFF
+    db.write_bytes(bytes(raw))
+    with pytest.raises(duckdb.IOException, match="checksum"):
+        connect(db)
+
+
+def test_a_warehouse_from_another_duckdb_storage_version_is_named_and_left_alone(tmp_path):
+    """A file written by a newer DuckDB (storage version in the header, bytes 12-19) is refused with
+    what to do, not a traceback, and is not touched."""
+    db = tmp_path / "ledger.duckdb"
+    con = duckdb.connect(str(db))
+    con.execute("CREATE TABLE t (a INTEGER)")
+    con.close()
+    raw = bytearray(db.read_bytes())
+    assert raw[8:12] == b"DUCK"
+    raw[12:20] = (int.from_bytes(raw[12:20], "little") + 5).to_bytes(8, "little")
+    raw[0:8] = _header_checksum(bytes(raw[8:4096])).to_bytes(8, "little")
+    db.write_bytes(bytes(raw))
+    before = db.read_bytes()
+    proc = subprocess.run([sys.executable, "-m", "pipeline.cli", "run", "--data-dir", str(tmp_path)],
+                          cwd=REPO, capture_output=True, text=True, timeout=120, env={**os.environ, "COLUMNS": "400"})
+    assert proc.returncode == 1
+    assert "different DuckDB storage version" in proc.stderr
+    assert "llm-ledger rebuild" in proc.stderr
+    assert "Traceback" not in proc.stderr + proc.stdout
+    assert db.read_bytes() == before

@@ -19,6 +19,10 @@ class WarehouseLocked(LedgerError, RuntimeError):
     """Another process holds the warehouse file."""
 
 
+class WarehouseIncompatible(LedgerError, RuntimeError):
+    """The file was written by a DuckDB whose storage format this one cannot read."""
+
+
 class WarehouseMissing(LedgerError, FileNotFoundError):
     pass
 
@@ -37,12 +41,20 @@ def connect(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
         con = duckdb.connect(str(path), read_only=read_only, config={"autoinstall_known_extensions": False})
     except duckdb.IOException as e:
         msg = str(e)
-        if "lock" in msg.lower():
+        if "could not set lock" in msg.lower() or "conflicting lock" in msg.lower():
             pid = re.search(r"PID (\d+)", msg)
             who = f" (process {pid.group(1)})" if pid else ""
             raise WarehouseLocked(
                 f"the warehouse {path} is in use by another llm-ledger run{who}; "
                 "wait for it to finish, or point --data-dir elsewhere"
+            ) from None
+        if "version number" in msg:
+            # A file written by another DuckDB storage version: say which, and what to do.
+            raise WarehouseIncompatible(
+                f"the warehouse {path} was written by a different DuckDB storage version than this "
+                f"llm-ledger's duckdb {duckdb.__version__} can read ({msg.splitlines()[0]}); "
+                "open it with the DuckDB that wrote it, or move it aside and run `llm-ledger rebuild`, "
+                "which remakes it from the raw archive next to it"
             ) from None
         raise
     con.execute("SET TimeZone = 'UTC'")
