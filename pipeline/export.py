@@ -51,6 +51,7 @@ from pipeline.records import (FILE_KINDS, RECORD_TYPES, SCHEMA_VERSION, Benchmar
                               ManifestRecord, ModelFile, ModelList, ModelRecord, OfferList, OfferRecord, fact_sources,
                               json_schema)
 from pipeline.errors import LedgerError
+from pipeline.model_log import CONFLICTS_ASOF_SQL, changes_by_model, conflicts_by_model
 
 VERSIONS_DIR = "versions"
 LATEST = "latest"
@@ -183,11 +184,6 @@ BENCHMARKS_SQL = "SELECT * FROM benchmarks_asof($as_of) ORDER BY model_id, bench
 PRICE_HISTORY_SQL = """
 SELECT * FROM price_history WHERE valid_from < asof_bound($as_of) ORDER BY model_id, provider_id, provider_model_id, variant, valid_from
 """
-CONFLICTS_ASOF_SQL = """
-SELECT * FROM conflict_log WHERE crawl_id = (SELECT crawl_id FROM crawls WHERE started_at < asof_bound($as_of)
-                                             ORDER BY started_at DESC LIMIT 1)
-ORDER BY entity, model_id, provider_id, provider_model_id, variant, benchmark_id, field
-"""
 
 
 def safe_name(text: str) -> str:
@@ -292,6 +288,7 @@ def _write_folder(con: duckdb.DuckDBPyConnection, tmp: Path, as_of: date,
     offers_of: dict[str, list[OfferRecord]] = {}
     for o in offers:
         offers_of.setdefault(o.model_id, []).append(o)
+    disputes, changes = conflicts_by_model(con, as_of), changes_by_model(con, as_of)
     scores_of: dict[str, list[BenchmarkRecord]] = {}
     for b in benchmarks:
         scores_of.setdefault(b.model_id, []).append(b)
@@ -302,6 +299,7 @@ def _write_folder(con: duckdb.DuckDBPyConnection, tmp: Path, as_of: date,
             **pricing.get(m.model_id, {"routes": [], "cheapest_input": None, "cheapest_output": None,
                                        "price_history": []}),
             "benchmarks": scores_of.get(m.model_id, []),
+            "conflicts": disputes.get(m.model_id, []), "changes": changes.get(m.model_id, []),
         }, f"model file {m.model_id}")
         _write_json(_inside(tmp, tmp / rel), record.model_dump(mode="json"))
         index["models"].append({"model_id": m.model_id, "path": rel})

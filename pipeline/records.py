@@ -22,7 +22,9 @@ from pipeline.normalize import decimal_text
 # 2: benchmark scores are exact decimal strings everywhere (comparisons had numbers); provenance
 # is typed (`source_id`); routes, price history and per-fact provenance in model and comparison
 # records; manifest `sources` (terms) and `schemas`; index.json carries schema_version and as_of.
-SCHEMA_VERSION = "2"
+# 3: model files carry their disputed facts (`conflicts`, every value seen with its source) and
+# what changed when (`changes`), so a page can show both from the export alone.
+SCHEMA_VERSION = "3"
 JSON_SCHEMA_DRAFT = "https://json-schema.org/draft/2020-12/schema"
 SCHEMA_ID_BASE = "https://llm-ledger.dev/schema"
 
@@ -516,6 +518,80 @@ class ComparisonRecord(_Record):
     price"); every null price figure, ratio, percent and context_leader has an entry."""
 
 
+class Claim(_Record):
+    """One source's value for a disputed fact."""
+
+    source_id: str
+    """The source (FactSource.source_id)."""
+    value: str | None
+    """The value as normalized, as text ("0.201", "2023-12"; null: the source states none)."""
+    raw: str | None
+    """The text the source wrote."""
+    url: str
+    """The page the value was read from."""
+    observed_at: date
+    """The day it was observed."""
+
+
+class ConflictRecord(_Record):
+    """A disputed fact: sources disagree on it in the newest crawl as of the export date. The value
+    chosen is the record's (its provenance names the claim and rule); `claims` lists every value seen."""
+
+    entity: Literal["model", "offer", "benchmark"]
+    """What the fact belongs to: the model, one of its offers, or one of its benchmark scores."""
+    provider: ProviderRef | None
+    """The offer's provider (null unless entity is offer)."""
+    provider_model_id: str | None
+    """The offer's provider model id (null unless entity is offer)."""
+    variant: str | None
+    """The offer's variant (null unless entity is offer)."""
+    benchmark_id: str | None
+    """The benchmark (null unless entity is benchmark)."""
+    field: str
+    """The disputed field (a field name of the record it belongs to)."""
+    chosen_value: str | None
+    """The value reconciliation chose, as text."""
+    chosen_source: str
+    """The source of the chosen value."""
+    rule: str
+    """The reconciliation rule that chose it."""
+    severity: Literal["minor", "major"]
+    """minor: the values differ only in precision or form (2023-12 and 2023-12-31); major: they disagree."""
+    claims: list[Claim]
+    """Every source's value, by source id."""
+
+
+class FieldChange(_Record):
+    """One field's value before and after a change."""
+
+    field: str
+    """The field (a field name of the model or offer record)."""
+    old: str | None
+    """The value before, as text (null: not stated)."""
+    new: str | None
+    """The value after, as text (null: not stated any more)."""
+    source_id: str | None
+    """The source of the new value (null when there is none)."""
+
+
+class ChangeRecord(_Record):
+    """A change to the model or one of its offers, made by one crawl up to the export date."""
+
+    changed_at: datetime
+    """The start of the crawl that saw the change (UTC)."""
+    entity: Literal["model", "offer"]
+    """The model's own facts, or one of its offers."""
+    change: Literal["new model", "model facts", "new offer", "retired offer", "price move", "changed"]
+    """What happened: a model first seen or its facts changed; an offer first seen, retired, its
+    input or output price moved, or other fields changed (the warehouse's `changes` view)."""
+    provider: ProviderRef | None
+    """The offer's provider (null for the model's own facts)."""
+    variant: str | None
+    """The offer's variant (null for the model's own facts)."""
+    fields: list[FieldChange]
+    """The fields whose value changed (empty for a new model or a new or retired offer)."""
+
+
 class ModelFile(_Record):
     """models/<id>.json: one model with its offers, routes (prices per provider), cheapest prices
     (ties listed), price history and benchmark scores."""
@@ -538,6 +614,10 @@ class ModelFile(_Record):
     """Dated prices per offer up to the export date, retired offers included."""
     benchmarks: list[BenchmarkRecord]
     """The model's benchmark scores, by benchmark id."""
+    conflicts: list[ConflictRecord]
+    """The model's disputed facts (its own, its offers', its scores') standing as of the export date."""
+    changes: list[ChangeRecord]
+    """What changed, newest first, up to the export date."""
 
 
 class ModelList(_Record):

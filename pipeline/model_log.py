@@ -1,0 +1,143 @@
+"""A model's log as of a date, for its export file: the facts sources dispute (every value seen,
+with its source) and what changed, crawl by crawl (the model's own facts and its offers)."""
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from datetime import UTC, date
+from decimal import Decimal
+from typing import Any
+
+import duckdb
+
+from pipeline.normalize import decimal_text
+
+# Standing conflicts: those of the newest crawl loaded as of the date (conflicts.parquet).
+CONFLICTS_ASOF_SQL = """
+SELECT * FROM conflict_log WHERE crawl_id = (SELECT crawl_id FROM crawls WHERE started_at < asof_bound($as_of)
+                                             ORDER BY started_at DESC LIMIT 1)
+ORDER BY entity, model_id, provider_id, provider_model_id, variant, benchmark_id, field
+"""
+CONFLICTS_SQL = f"""
+SELECT l.*, coalesce(p.name, l.provider_id) AS provider_name
+FROM ({CONFLICTS_ASOF_SQL}) l LEFT JOIN providers p USING (provider_id)
+ORDER BY l.model_id, l.entity, l.provider_id, l.provider_model_id, l.variant, l.benchmark_id, l.field
+"""
+
+# Every version of a model's facts opened by a crawl up to the date, with the version it replaced
+# (NULL: the model's first version).
+MODEL_CHANGES_SQL = """
+SELECT c.started_at AS changed_at, o.model_id, to_json(o) AS new,
+       CASE WHEN x.model_id IS NOT NULL THEN to_json(x) END AS old  -- a missing row is all NULLs in to_json
+FROM model_versions o JOIN crawls c ON c.crawl_id = o.opened_by
+LEFT JOIN model_versions x ON x.closed_by = o.opened_by AND x.model_id = o.model_id
+WHERE c.started_at < asof_bound($as_of)
+"""
+
+# Offer changes as the `changes` view defines them, with both versions for the changed values.
+OFFER_CHANGES_SQL = """
+SELECT ch.changed_at, ch.model_id, ch.provider_id, coalesce(p.name, ch.provider_id) AS provider_name,
+       ch.variant, ch.change, ch.changed_fields,
+       CASE WHEN o.model_id IS NOT NULL THEN to_json(o) END AS new, CASE WHEN x.model_id IS NOT NULL THEN to_json(x) END AS old
+FROM changes ch
+LEFT JOIN offer_versions o ON o.opened_by = ch.crawl_id AND o.model_id = ch.model_id
+     AND o.provider_id = ch.provider_id AND o.variant = ch.variant
+LEFT JOIN offer_versions x ON x.closed_by = ch.crawl_id AND x.model_id = ch.model_id
+     AND x.provider_id = ch.provider_id AND x.variant = ch.variant
+LEFT JOIN providers p ON p.provider_id = ch.provider_id
+WHERE ch.changed_at < asof_bound($as_of)
+"""
+
+# Version bookkeeping, not facts of the model or offer.
+BOOKKEEPING = frozenset({"valid_from", "valid_to", "opened_by", "closed_by", "provenance", "row_hash"})
+PRICE_FIELDS = ("input_usd_per_mtok", "output_usd_per_mtok")
+
+
+def _rows(con: duckdb.DuckDBPyConnection, sql: str, as_of: date) -> list[dict[str, Any]]:
+    cur = con.execute(sql, {"as_of": as_of.isoformat()})
+    cols = [d[0] for d in cur.description]
+    return [dict(zip(cols, r)) for r in cur.fetchall()]
+
+
+def _text(value: Any) -> str | None:
+    """A value as the text a page shows and a reader can parse: decimals exact, no float."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Decimal):
+        return decimal_text(value)
+    return str(value)
+
+
+def _version(text: str | None) -> dict[str, Any] | None:
+    # DECIMAL prices are JSON numbers in to_json: parse them exact
+    return json.loads(text, parse_float=Decimal) if text else None
+
+
+def _provider(row: dict[str, Any]) -> dict[str, str] | None:
+    return {"id": row["provider_id"], "name": row["provider_name"]} if row.get("provider_id") else None
+
+
+def conflicts_by_model(con: duckdb.DuckDBPyConnection, as_of: date) -> dict[str, list[dict[str, Any]]]:
+    """ConflictRecord fields per model id."""
+    out: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for r in _rows(con, CONFLICTS_SQL, as_of):
+        offer = r["entity"] == "offer"
+        claims = json.loads(r["claims"]) if isinstance(r["claims"], str) else r["claims"]
+        out[r["model_id"]].append({
+            "entity": r["entity"],
+            "provider": _provider(r) if offer else None,
+            "provider_model_id": (r["provider_model_id"] or None) if offer else None,
+            "variant": r["variant"] if offer else None,
+            "benchmark_id": r["benchmark_id"] if r["entity"] == "benchmark" else None,
+            "field": r["field"], "chosen_value": r["chosen_value"], "chosen_source": r["chosen_source"],
+            "rule": r["rule"], "severity": r["severity"],
+            "claims": sorted(({k: c.get(k) for k in ("source_id", "value", "raw", "url", "observed_at")}
+                              for c in claims), key=lambda c: (c["source_id"], c["url"])),
+        })
+    return dict(out)
+
+
+def _field_changes(new: dict[str, Any] | None, old: dict[str, Any] | None,
+                   names: list[str] | None = None) -> list[dict[str, Any]]:
+    """The fields whose value differs between two versions (only `names` when given), by name."""
+    if new is None or old is None:
+        return []
+    provenance = new.get("provenance") or {}
+    keys = names if names is not None else [k for k in new if k not in BOOKKEEPING]
+    out = []
+    for k in sorted(keys):
+        if new.get(k) != old.get(k):
+            source = provenance.get(k) or {}
+            out.append({"field": k, "old": _text(old.get(k)), "new": _text(new.get(k)),
+                        "source_id": source.get("source_id", source.get("source"))})
+    return out
+
+
+def changes_by_model(con: duckdb.DuckDBPyConnection, as_of: date) -> dict[str, list[dict[str, Any]]]:
+    """ChangeRecord fields per model id, newest first (then offers by provider and variant)."""
+    out: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for r in _rows(con, MODEL_CHANGES_SQL, as_of):
+        new, old = _version(r["new"]), _version(r["old"])
+        fields = _field_changes(new, old)
+        if old is not None and not fields:
+            continue  # a new version for provenance only: no fact changed
+        out[r["model_id"]].append({"changed_at": r["changed_at"].astimezone(UTC), "entity": "model",
+                                   "change": "new model" if old is None else "model facts",
+                                   "provider": None, "variant": None, "fields": fields})
+    for r in _rows(con, OFFER_CHANGES_SQL, as_of):
+        new, old = _version(r["new"]), _version(r["old"])
+        names = list(r["changed_fields"] or [])
+        if r["change"] == "price move":
+            names = sorted(set(names) | {f for f in PRICE_FIELDS if new and old and new.get(f) != old.get(f)})
+        fields = _field_changes(new, old, names)
+        if r["change"] == "changed" and not fields:
+            continue
+        out[r["model_id"]].append({"changed_at": r["changed_at"].astimezone(UTC), "entity": "offer",
+                                   "change": r["change"], "provider": _provider(r), "variant": r["variant"],
+                                   "fields": fields})
+    for items in out.values():
+        items.sort(key=lambda c: (c["entity"] != "model", (c["provider"] or {}).get("id", ""), c["variant"] or ""))
+        items.sort(key=lambda c: c["changed_at"], reverse=True)
+    return dict(out)
