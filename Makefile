@@ -17,9 +17,21 @@ setup: $(STAMP)
 run: setup
 	$(VENV)/bin/llm-ledger run
 
+## The site's browser test (tests/test_site_browser.py) drives Debian's chromium: installed here when this
+## runs as root with apt-get (a fresh CI machine); elsewhere that test skips and says how to get it.
+.PHONY: browser
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing Debian's chromium for the site's browser test..."; \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null 2>&1 || \
+	    { apt-get update -q >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null 2>&1; } || \
+	    echo "could not install chromium: the browser test will skip"; \
+	  else echo "no chromium, and not root with apt-get: the browser test will skip"; fi; }
+
 ## make test: the whole suite (no network, no server started by hand), on TEST_WORKERS processes
 TEST_WORKERS ?= 2
-test: setup
+test: setup browser
 	$(PY) -m pytest -q -n $(TEST_WORKERS)
 
 ## make bench: llm-ledger's versioned load against dlt's scd2 merge on a synthetic catalog (~2-3 min);

@@ -6,6 +6,7 @@ command takes --json: one object on stdout (its shape is in the README), no mark
 """
 from __future__ import annotations
 
+import json
 import logging
 import sys
 from datetime import date
@@ -20,7 +21,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from pipeline import display, inspect
+from pipeline import display, inspect, site
 from pipeline.compare import compare as compare_pair
 from pipeline.config import (ConfigError, SourcesFile, data_dir as resolve_data_dir, load_sources, parse_url_overrides,
                              select_sources)
@@ -194,6 +195,8 @@ def run_cmd(
     sources: SourcesOpt = None,
     source_url: SourceUrlOpt = None,
     no_export: Annotated[bool, typer.Option("--no-export", help="Skip the export step.")] = False,
+    with_site: Annotated[bool, typer.Option("--site", help=(
+        "Render the export into a static site as a last step (DATA_DIR/site/<as-of>/; see `llm-ledger site`)."))] = False,
     crawl_setting: CrawlSettingOpt = None,
     skip_damaged: SkipDamagedOpt = False,
     verbose: VerboseOpt = False,
@@ -221,6 +224,15 @@ def run_cmd(
     except (LedgerError, ValueError) as e:
         _fail(str(e))
     print_summary(summary)
+    if with_site:
+        if summary.exported is None:
+            _fail("--site renders the export: drop --no-export")
+        try:
+            built = site.build_site(summary.exported.folder,
+                                    site.default_out(resolve_data_dir(data_dir), summary.exported.as_of))
+        except LedgerError as e:
+            _fail(str(e))
+        _say(f"site:      {built.folder / 'index.html'} ({display.number(built.pages)} pages, {built.seconds:.1f} s)")
     loaded = [s for r in summary.reports for s in r.sources]
     if loaded and all(s.health == "failed" for s in loaded):
         _fail("every source failed: nothing new was loaded", code=2)
@@ -304,6 +316,44 @@ def export_cmd(
         _fail(str(e))
     counts = ", ".join(f"{display.number(n)} {what}" for what, n in result.counts.items())
     _say(f"exported {counts} as of {result.as_of} to {result.folder}")
+
+
+@app.command("site")
+def site_cmd(
+    data_dir: DataDirOpt = None,
+    as_of: Annotated[Optional[str], typer.Option("--as-of", help=(
+        "YYYY-MM-DD: render the export of that date (DATA_DIR/exports/<as-of>), exporting it first from "
+        "the warehouse if there is none. Default: the latest export."))] = None,
+    out: Annotated[Optional[Path], typer.Option("--out", help=(
+        "The folder that receives the site (index.html, models/, compare/, sources.html, style.css); an "
+        "earlier site there is replaced whole. Default: DATA_DIR/site/<as-of>/."))] = None,
+    export_dir: Annotated[Optional[Path], typer.Option("--export", help=(
+        "Render this export folder (one written by `export --out`, or a copy) instead of DATA_DIR's."))] = None,
+) -> None:
+    """Render an export into a static site: index, one page per model and per configured comparison."""
+    when = _date(as_of, "--as-of")
+    root = resolve_data_dir(data_dir)
+    try:
+        folder = export_dir or site.export_folder_for(root, when)
+        if folder is None:
+            if when is None:
+                raise site.SiteError(f"no export in {root / 'exports'}: run `llm-ledger run` (or `llm-ledger export`) first")
+            folder = export_only(root, when).folder
+        with err.status("rendering the site..."):
+            result = site.build_site(folder, out or site.default_out(root, _export_as_of(folder)))
+    except LedgerError as e:
+        _fail(str(e))
+    _say(f"site: {display.number(result.pages)} pages as of {result.as_of} (export {result.export_version}) in "
+         f"{result.seconds:.1f} s")
+    _say("open: ", (str(result.folder / "index.html"), "bold"))
+
+
+def _export_as_of(folder: Path) -> date:
+    """An export's as-of date, from its manifest (before the whole export is read)."""
+    try:
+        return date.fromisoformat(json.loads((folder / "manifest.json").read_text())["as_of"])
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        raise site.SiteError(f"{folder / 'manifest.json'}: no readable as_of ({e})") from None
 
 
 @app.command("sources")

@@ -54,6 +54,7 @@ from pipeline.report import (
     source_outcomes,
 )
 from spiders.writer import UNFINISHED  # spiders/ imports no Scrapy at module level
+from pipeline.site import SiteResult, build_site, default_out
 from pipeline.run import Paths, RunSummary, export_only, process_stored, rebuild_warehouse
 from warehouse.connection import connect
 from pipeline.errors import LedgerError
@@ -459,10 +460,18 @@ def rebuild(data_dir: str | None = None, sources_file: str | None = None, export
                 "changes": changes.counts()}
 
 
+@task(task_run_name="site", cache_policy=NO_CACHE)
+def site_task(export_folder: str, out: str) -> SiteResult:
+    result = build_site(Path(export_folder), Path(out))
+    _logger().info("site: %s pages as of %s in %s (%.1f s)", result.pages, result.as_of, result.folder, result.seconds)
+    return result
+
+
 @flow(name="export")
 def export_flow(data_dir: str | None = None, as_of: date | None = None, out: str | None = None,
-                sources_file: str | None = None) -> dict:
-    """Export the state as of a date (end of that day, UTC; default: the newest crawl's date)."""
+                sources_file: str | None = None, site: bool = False, site_out: str | None = None) -> dict:
+    """Export the state as of a date (end of that day, UTC; default: the newest crawl's date); with
+    ``site``, render the export into the static site too (default DATA_DIR/site/<as_of>/)."""
     with pipeline_logs_to_prefect():
         paths = Paths(resolve_data_dir(data_dir))
         with warehouse_slot():
@@ -476,6 +485,8 @@ def export_flow(data_dir: str | None = None, as_of: date | None = None, out: str
         _publish("export", run_report(f"export as of {result.as_of}", exported=result, changes=changes,
                                       notes=[f"changes: the crawls of {result.as_of} ({', '.join(day) or 'none'})"]),
                  changes)
+        built = site_task(str(result.folder), site_out or str(default_out(paths.data_dir, result.as_of))) if site else None
         return {"as_of": result.as_of.isoformat(), "folder": str(result.folder),
-                "latest": str(result.latest) if result.latest else None, "counts": result.counts}
+                "latest": str(result.latest) if result.latest else None, "counts": result.counts,
+                "site": str(built.folder) if built else None}
 

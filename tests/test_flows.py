@@ -218,10 +218,15 @@ def test_rebuild_and_export_flows(harness, tmp_path):
     assert "Nothing: no offer opened or closed" in arts["llm-ledger-rebuild-report"]
     assert arts["llm-ledger-rebuild-changes"] == []
 
-    state = export_flow(data_dir=str(tmp_path), as_of="2026-06-04", out=str(tmp_path / "out"), return_state=True)
+    state = export_flow(data_dir=str(tmp_path), as_of="2026-06-04", out=str(tmp_path / "out"), site=True,
+                        return_state=True)
     exported = state.result()
     assert exported["as_of"] == "2026-06-04" and exported["latest"] is None
     assert (tmp_path / "out" / "manifest.json").exists()  # --out / out: the folder that receives the files
+    # site: the export rendered, by default into DATA_DIR/site/<as_of>/
+    assert exported["site"] == str(tmp_path / "site" / "2026-06-04")
+    page = tmp_path / "site" / "2026-06-04" / "compare" / "meta__llama-3.2-1b-instruct--vs--openai__o3-mini.html"
+    assert "$71.85" in page.read_text()
     assert "export as of 2026-06-04" in artifacts(flow_run_id(state))["llm-ledger-export-report"]
 
 

@@ -98,13 +98,17 @@ def test_wheel_runs_from_an_empty_folder(wheel, tmp_path):
 
     empty = tmp_path / "empty"
     empty.mkdir()
-    proc = subprocess.run([str(venv / "bin" / "llm-ledger"), "run"], cwd=empty, env=_env(),
+    proc = subprocess.run([str(venv / "bin" / "llm-ledger"), "run", "--site"], cwd=empty, env=_env(),
                           capture_output=True, text=True, timeout=180, check=False)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert sorted(p.name for p in empty.iterdir()) == ["data"]  # the default ./data, nothing else
     assert (empty / "data" / "ledger.duckdb").exists()
     latest = (empty / "data" / "exports" / "latest").resolve()
     assert (latest / "manifest.json").exists()
+    # --site: the templates and stylesheet travel in the wheel
+    site = empty / "data" / "site" / "2026-06-04"
+    assert "Llama 3.2 1B Instruct" in (site / "index.html").read_text()
+    assert (site / "style.css").read_text() == (REPO / "pipeline" / "site_templates" / "style.css").read_text()
 
     # a seed fact: Llama 3.2 1B Instruct is cheapest on input at Cloudflare Workers AI, $0.027 / 1M
     (pair,) = [p for p in (latest / "comparisons").glob("*.json")
