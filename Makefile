@@ -29,10 +29,11 @@ browser:
 	    echo "could not install chromium: the browser test will skip"; \
 	  else echo "no chromium, and not root with apt-get: the browser test will skip"; fi; }
 
-## make test: the whole suite (no network, no server started by hand), on TEST_WORKERS processes
+## make test: the whole suite (no network, no server started by hand), on TEST_WORKERS processes; worksteal:
+## an idle worker takes queued tests from a busy one, so one long test (the Prefect server) does not set the end
 TEST_WORKERS ?= 2
 test: setup browser
-	$(PY) -m pytest -q -n $(TEST_WORKERS)
+	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist worksteal
 
 ## make bench: llm-ledger's versioned load against dlt's scd2 merge on a synthetic catalog (~2-3 min);
 ## prints one JSON line and writes bench/results.json. dlt is installed only here, through the bench extra.

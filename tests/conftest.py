@@ -33,3 +33,28 @@ def recorded_warehouse(tmp_path_factory: pytest.TempPathFactory, recorded_dir: P
     folder = tmp_path_factory.mktemp("recorded-warehouse")
     run(folder, load_sources(), do_export=False, recorded_dir=recorded_dir)
     return folder / "ledger.duckdb"
+
+
+@pytest.fixture(scope="session")
+def recorded_exports(recorded_warehouse: Path, tmp_path_factory: pytest.TempPathFactory):
+    """The recorded crawl's export as of a date (`export --out`), made once per date and worker:
+    read it, never write it (copy it first to change it)."""
+    from datetime import date
+
+    from pipeline.config import load_sources
+    from pipeline.export import export_into
+    from warehouse.connection import connect
+
+    root = tmp_path_factory.mktemp("recorded-exports")
+    made: dict[date, Path] = {}
+
+    def export_of(day: date) -> Path:
+        if day not in made:
+            con = connect(recorded_warehouse, read_only=True)
+            try:
+                made[day] = export_into(con, root / day.isoformat(), day, registry=load_sources()).folder
+            finally:
+                con.close()
+        return made[day]
+
+    return export_of

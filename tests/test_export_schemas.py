@@ -20,9 +20,7 @@ from jsonschema import Draft202012Validator
 from pydantic import ValidationError
 
 from pipeline.config import SourceConfig, load_sources
-from pipeline.export import export_into
 from pipeline.records import SCHEMA_VERSION
-from warehouse.connection import connect
 
 AS_OF = date(2026, 6, 4)
 EARLIER = date(2026, 4, 24)
@@ -32,13 +30,8 @@ DECIMAL = re.compile(r"^[0-9]+(\.[0-9]+)?$")
 
 
 @pytest.fixture(scope="module")
-def exports(recorded_warehouse: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[date, Path]:
-    out = tmp_path_factory.mktemp("schemas")
-    con = connect(recorded_warehouse, read_only=True)
-    try:
-        return {day: export_into(con, out / f"out-{day}", day).folder for day in (AS_OF, EARLIER)}
-    finally:
-        con.close()
+def exports(recorded_exports) -> dict[date, Path]:
+    return {day: recorded_exports(day) for day in (AS_OF, EARLIER)}
 
 
 @pytest.fixture(scope="module")

@@ -47,17 +47,8 @@ def test_a_version_that_changes_only_provenance_is_no_change(con):  # noqa: F811
 
 
 @pytest.fixture(scope="module")
-def llama_file(tmp_path_factory: pytest.TempPathFactory, recorded_warehouse) -> dict:
-    from pipeline.config import load_sources
-    from pipeline.export import export_into
-    from warehouse.connection import connect
-
-    out = tmp_path_factory.mktemp("log-export")
-    con = connect(recorded_warehouse, read_only=True)
-    try:
-        export_into(con, out, date(2026, 6, 4), registry=load_sources())
-    finally:
-        con.close()
+def llama_file(recorded_exports) -> dict:
+    out = recorded_exports(date(2026, 6, 4))
     return json.loads((out / "models" / "meta__llama-3.2-1b-instruct.json").read_text())
 
 

@@ -12,27 +12,16 @@ import pytest
 from typer.testing import CliRunner
 
 from pipeline import cli
-from pipeline.config import load_sources
-from pipeline.export import export_into
 from pipeline.records import ComparisonRecord
 from pipeline.site import SITE_MARKER, SiteError, build_site, faq, read_export, score, verdict
-from warehouse.connection import connect
 
 PAIR = "compare/meta__llama-3.2-1b-instruct--vs--openai__o3-mini.html"
 LLAMA_FILE = "models/meta__llama-3.2-1b-instruct.json"
 
 
 @pytest.fixture(scope="module")
-def exports(tmp_path_factory: pytest.TempPathFactory, recorded_warehouse: Path) -> dict[str, Path]:
-    root = tmp_path_factory.mktemp("site-exports")
-    out = {}
-    con = connect(recorded_warehouse, read_only=True)
-    try:
-        for day in ("2026-04-24", "2026-06-04"):
-            out[day] = export_into(con, root / day, date.fromisoformat(day), registry=load_sources()).folder
-    finally:
-        con.close()
-    return out
+def exports(recorded_exports) -> dict[str, Path]:
+    return {day: recorded_exports(date.fromisoformat(day)) for day in ("2026-04-24", "2026-06-04")}
 
 
 def copy(folder: Path, dest: Path) -> Path:

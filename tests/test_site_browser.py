@@ -22,10 +22,8 @@ from urllib.parse import unquote, urlsplit
 import pytest
 import yaml
 
-from pipeline.config import load_sources
-from pipeline.export import export_into, safe_name
+from pipeline.export import safe_name
 from pipeline.site import build_site
-from warehouse.connection import connect
 
 REPO = Path(__file__).resolve().parent.parent
 GOLDEN = yaml.safe_load((Path(__file__).parent / "golden" / "seed_pairs.yaml").read_text())["pairs"]
@@ -64,18 +62,11 @@ def browser() -> Any:
 
 
 @pytest.fixture(scope="module")
-def sites(tmp_path_factory: pytest.TempPathFactory, recorded_warehouse: Path) -> dict[str, Path]:
+def sites(tmp_path_factory: pytest.TempPathFactory, recorded_exports) -> dict[str, Path]:
     """The site as of each seed date, rendered from that date's export of the recorded crawl."""
     root = tmp_path_factory.mktemp("site")
-    out = {}
-    con = connect(recorded_warehouse, read_only=True)
-    try:
-        for as_of in sorted({str(p["as_of"]) for p in GOLDEN}):
-            export_into(con, root / f"export-{as_of}", date.fromisoformat(as_of), registry=load_sources())
-            out[as_of] = build_site(root / f"export-{as_of}", root / f"site-{as_of}").folder
-    finally:
-        con.close()
-    return out
+    return {as_of: build_site(recorded_exports(date.fromisoformat(as_of)), root / f"site-{as_of}").folder
+            for as_of in sorted({str(p["as_of"]) for p in GOLDEN})}
 
 
 def page_path(pair: dict[str, Any]) -> str:
