@@ -181,7 +181,8 @@ def print_summary(summary: RunSummary) -> None:
         _say(f"fetched {f.source_id}: {f.status}, {f.pages} pages" + (f" ({'; '.join(f.errors)})" if f.errors else ""))
     _say(f"models: {display.number(summary.models)}   offers: {display.number(summary.offers)}   "
          f"conflicts: {display.number(summary.conflicts)}")
-    _say(f"warehouse: {summary.paths.warehouse}")
+    _say(f"warehouse: {summary.paths.warehouse}"
+         + (f" (held for writing {summary.held_s:.1f} s: load and export)" if summary.held_s is not None else ""))
     if summary.exported:
         latest = f"; latest -> {summary.exported.version}" if summary.exported.latest else ""
         _say(f"exports:   {summary.exported.folder} (as of {summary.exported.as_of}{latest})")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -19,7 +20,7 @@ from pipeline.export import ExportResult, export, export_into, newest_crawl_date
 from pipeline.inspect import check_as_of
 from pipeline.process import CrawlReport, ProgressFn, process_pending
 from pipeline.raw import CrawlInfo, FetchInfo, RawArchive
-from warehouse.connection import connect
+from warehouse.connection import WarehouseLocked, connect
 from pipeline.errors import LedgerError, as_storage_error
 
 log = logging.getLogger("llm_ledger.run")
@@ -77,6 +78,7 @@ class RunSummary:
     models: int = 0
     offers: int = 0
     conflicts: int = 0
+    held_s: float | None = None  # how long this run held the warehouse open for writing (load + export)
 
 
 def new_run_id() -> str:
@@ -158,18 +160,28 @@ def run(
     paths = Paths(Path(data_dir))
     archive = RawArchive(paths.raw)
     summary = RunSummary(run_id=new_run_id(), mode="live" if live else "recorded", paths=paths)
-    # Open (and lock) the warehouse before fetching anything, so a concurrent run fails at once.
-    con = connect(paths.warehouse)
+    # The crawl never holds the warehouse: readers query throughout it. It is opened for the load
+    # and the export only; a crawl that cannot be loaded now stays in the archive for the next run.
+    if live:
+        sources = select_sources(registry, only, url_overrides)
+        crawl_id, summary.fetches = crawl(archive, sources, settings=crawl_settings, progress=progress)
+        kept = [crawl_id]
+    else:
+        summary.imported = kept = [c.crawl_id for c in replay_recorded(archive, recorded_dir)]
     try:
-        if live:
-            sources = select_sources(registry, only, url_overrides)
-            _, summary.fetches = crawl(archive, sources, settings=crawl_settings, progress=progress)
-        else:
-            summary.imported = [c.crawl_id for c in replay_recorded(archive, recorded_dir)]
+        con = connect(paths.warehouse)
+        opened = time.monotonic()
+    except WarehouseLocked as e:
+        if not kept:
+            raise
+        raise WarehouseLocked(f"{e}. The crawl is kept in {paths.raw} ({', '.join(kept)}): the next run loads it"
+                              ) from None
+    try:
         _process(con, archive, registry, summary, rebuild=False, do_export=do_export, progress=progress,
                  skip_damaged=skip_damaged)
     finally:
         con.close()
+        summary.held_s = time.monotonic() - opened
     return summary
 
 

@@ -80,25 +80,51 @@ def test_killed_mid_load_leaves_the_previous_state(tmp_path):
     con.close()
 
 
-def test_a_second_writer_fails_at_once_with_a_clear_message(tmp_path):
-    holder = connect(tmp_path / "ledger.duckdb")  # a run in progress
+def test_a_run_waits_for_a_held_warehouse_then_fails_clearly_and_keeps_its_crawl(tmp_path):
+    """Another process holds the file (a long load, or an analyst's connection): the run crawls
+    anyway (the crawl never needs the warehouse), waits $LLM_LEDGER_LOCK_WAIT for the load, then
+    fails naming the holder; its crawl stays in the archive and the next run loads it."""
+    holder = connect(tmp_path / "ledger.duckdb")
     try:
         started = time.monotonic()
         proc = subprocess.run([sys.executable, "-m", "pipeline.cli", "run", "--data-dir", str(tmp_path)],
                               cwd=REPO, capture_output=True, text=True, timeout=120,
-                              env={**os.environ, "COLUMNS": "200"})
+                              env={**os.environ, "COLUMNS": "300", "LLM_LEDGER_LOCK_WAIT": "2"})
         elapsed = time.monotonic() - started
     finally:
         holder.close()
     assert proc.returncode == 1
-    assert "is in use by another llm-ledger run" in proc.stderr
-    assert f"(process {os.getpid()})" in proc.stderr
-    assert elapsed < 20
-    assert not (tmp_path / "raw").exists() or not any((tmp_path / "raw").iterdir())  # nothing was imported
-    # the file is intact and usable
+    assert f"is in use by another llm-ledger run (process {os.getpid()}) (waited 2 s" in proc.stderr
+    assert "the next run loads it" in proc.stderr
+    assert 2 <= elapsed < 30
+    kept = sorted(p.name for p in (tmp_path / "raw").iterdir() if (p / "crawl.json").exists())
+    assert len(kept) == 3  # the recorded crawls were imported, then kept
     con = connect(tmp_path / "ledger.duckdb")
-    assert con.execute("SELECT count(*) FROM crawls").fetchone() == (0,)
+    assert con.execute("SELECT count(*) FROM crawls").fetchone() == (0,)  # the file is intact
     con.close()
+    again = subprocess.run([sys.executable, "-m", "pipeline.cli", "run", "--data-dir", str(tmp_path)],
+                           cwd=REPO, capture_output=True, text=True, timeout=120, env={**os.environ, "COLUMNS": "300"})
+    assert again.returncode == 0, again.stderr
+    con = connect(tmp_path / "ledger.duckdb", read_only=True)
+    assert sorted(r[0] for r in con.execute("SELECT crawl_id FROM crawls").fetchall()) == kept
+    con.close()
+
+
+def test_a_lock_released_within_the_wait_is_waited_for(tmp_path):
+    db = tmp_path / "ledger.duckdb"
+    connect(db).close()
+    hold = ("import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('held', flush=True); "
+            "time.sleep(1.0); c.close()")
+    holder = subprocess.Popen([sys.executable, "-c", hold, str(db)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        started = time.monotonic()
+        con = connect(db, read_only=True, wait_s=30)
+        waited = time.monotonic() - started
+        con.close()
+    finally:
+        holder.wait(timeout=30)
+    assert 0.3 < waited < 20
 
 
 def _header_checksum(block: bytes) -> int:

@@ -2,7 +2,10 @@
 from __future__ import annotations
 
 import hashlib
+import logging
+import os
 import re
+import time
 from importlib import resources
 from pathlib import Path
 
@@ -31,32 +34,70 @@ def sql_text(name: str) -> str:
     return resources.files("warehouse").joinpath("sql", name).read_text()
 
 
-def connect(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """Open the DuckDB file; fail at once with a clear message if another process is writing it."""
+# How long an open waits for a lock another process holds (a load, an analyst's connection) before
+# it gives up: a load holds the file for seconds, so readers and a second writer wait it out.
+LOCK_WAIT_ENV = "LLM_LEDGER_LOCK_WAIT"
+DEFAULT_LOCK_WAIT_S = 60.0
+log = logging.getLogger(__name__)
+
+
+def lock_wait_s() -> float:
+    text = os.environ.get(LOCK_WAIT_ENV)
+    try:
+        return max(0.0, float(text)) if text else DEFAULT_LOCK_WAIT_S
+    except ValueError:
+        raise LedgerError(f"{LOCK_WAIT_ENV}={text!r}: expected seconds (a number)") from None
+
+
+def _is_lock_conflict(message: str) -> bool:
+    low = message.lower()  # not just "lock": a checksum error names a "block"
+    return "could not set lock" in low or "conflicting lock" in low
+
+
+def connect(path: Path, read_only: bool = False, wait_s: float | None = None) -> duckdb.DuckDBPyConnection:
+    """Open the DuckDB file. While another process holds it (a load writing, or an analyst's
+    connection), wait up to ``wait_s`` (default $LLM_LEDGER_LOCK_WAIT, else 60 s), then fail with a
+    clear message naming the process."""
     path = Path(path)
     if read_only and not path.exists():
         raise WarehouseMissing(f"no warehouse at {path}: run `llm-ledger run` first")
     path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        con = duckdb.connect(str(path), read_only=read_only, config={"autoinstall_known_extensions": False})
-    except duckdb.IOException as e:
-        msg = str(e)
-        if "could not set lock" in msg.lower() or "conflicting lock" in msg.lower():
-            pid = re.search(r"PID (\d+)", msg)
-            who = f" (process {pid.group(1)})" if pid else ""
-            raise WarehouseLocked(
-                f"the warehouse {path} is in use by another llm-ledger run{who}; "
-                "wait for it to finish, or point --data-dir elsewhere"
-            ) from None
-        if "version number" in msg:
-            # A file written by another DuckDB storage version: say which, and what to do.
-            raise WarehouseIncompatible(
-                f"the warehouse {path} was written by a different DuckDB storage version than this "
-                f"llm-ledger's duckdb {duckdb.__version__} can read ({msg.splitlines()[0]}); "
-                "open it with the DuckDB that wrote it, or move it aside and run `llm-ledger rebuild`, "
-                "which remakes it from the raw archive next to it"
-            ) from None
-        raise
+    budget = lock_wait_s() if wait_s is None else wait_s
+    deadline = time.monotonic() + budget
+    delay, said = 0.05, False
+    while True:
+        try:
+            con = duckdb.connect(str(path), read_only=read_only, config={"autoinstall_known_extensions": False})
+            break
+        except duckdb.IOException as e:
+            msg = str(e)
+            if _is_lock_conflict(msg):
+                pid = re.search(r"PID (\d+)", msg)
+                who = f" (process {pid.group(1)})" if pid else ""
+                if time.monotonic() + delay < deadline:
+                    if not said:
+                        log.warning("the warehouse %s is in use by another process%s: waiting up to %.0f s",
+                                    path, who, budget)
+                        said = True
+                    time.sleep(delay)
+                    delay = min(delay * 2, 1.0)
+                    continue
+                raise WarehouseLocked(
+                    f"the warehouse {path} is in use by another llm-ledger run{who}"
+                    + (f" (waited {budget:.0f} s, ${LOCK_WAIT_ENV})" if budget else "")
+                    + "; wait for it to finish, or point --data-dir elsewhere"
+                ) from None
+            if "version number" in msg:
+                # A file written by another DuckDB storage version: say which, and what to do.
+                raise WarehouseIncompatible(
+                    f"the warehouse {path} was written by a different DuckDB storage version than this "
+                    f"llm-ledger's duckdb {duckdb.__version__} can read ({msg.splitlines()[0]}); "
+                    "open it with the DuckDB that wrote it, or move it aside and run `llm-ledger rebuild`, "
+                    "which remakes it from the raw archive next to it"
+                ) from None
+            raise
+    if said:
+        log.warning("the warehouse %s is free: going on", path)
     con.execute("SET TimeZone = 'UTC'")
     if not read_only:
         migrate(con)
