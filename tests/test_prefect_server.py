@@ -180,16 +180,28 @@ def test_flows_yaml_on_a_real_prefect_server(tmp_path):
                 artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[run.id])))}
             assert {"llm-ledger-refresh-report", "llm-ledger-refresh-changes"} <= set(arts)
             assert f"**{n} of {n} sources usable**" in arts["llm-ledger-refresh-report"].data
-            # page through the run's logs: 13 parallel Scrapy start-ups write well over one page
-            logs, offset = [], 0
+            # The run's logs reach the server from a background log worker, after the state may
+            # already read Completed: poll (paging: 13 Scrapy start-ups write well over one page)
+            # until both our flow's first line and a spider's start are there, for at most 60 s.
+            def all_logs() -> list:
+                logs, offset = [], 0
+                while True:
+                    page = client.read_logs(LogFilter(flow_run_id=LogFilterFlowRunId(any_=[run.id])),
+                                            limit=200, offset=offset)
+                    logs += page
+                    offset += len(page)
+                    if len(page) < 200:
+                        return logs
+
+            wanted = (f" into {data}", "[scrapy.core.engine] INFO: Spider opened")  # "crawl <id> of <ids> into <dir>"
+            logs_deadline = time.monotonic() + 60
             while True:
-                page = client.read_logs(LogFilter(flow_run_id=LogFilterFlowRunId(any_=[run.id])),
-                                        limit=200, offset=offset)
-                logs += page
-                offset += len(page)
-                if len(page) < 200:
+                messages = [log.message for log in all_logs()]
+                missing = [w for w in wanted if not any(w in m for m in messages)]
+                if not missing or time.monotonic() > logs_deadline:
                     break
-            assert any("[scrapy.core.engine] INFO: Spider opened" in log.message for log in logs)
+                time.sleep(1)
+            assert missing == [], f"not in the flow run's {len(messages)} log lines after 60 s: {missing}"
             assert client.read_global_concurrency_limit_by_name("llm-ledger-warehouse").limit == 1
 
         # the warehouse and the exports were written where the parameters said
