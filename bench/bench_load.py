@@ -10,6 +10,7 @@ the same Arrow table and both pay for the same row hash (dlt needs it as its row
 
 Figures (the last stdout line, one JSON object):
   ledger_s_per_day, dlt_s_per_day  median seconds of the daily loads after day 1 (the initial load)
+  ducklake_load_s_per_day          the same, through the same path into a DuckLake (SQLite catalog)
   speedup_vs_dlt                   their ratio: the one performance claim
   ledger_db_mb, dlt_db_mb          database file sizes after a CHECKPOINT
   asof_ms                          median of offers_asof(day 15), every row fetched into Arrow
@@ -55,6 +56,7 @@ from pipeline.fields import OFFER_FIELDS, FieldType  # noqa: E402
 from pipeline.reconcile import OFFER_KEY, _hash  # noqa: E402  (the row hash reconcile builds)
 from warehouse.connection import connect, sql_text  # noqa: E402
 from warehouse.load import apply_versions  # noqa: E402
+from warehouse.location import LakeWarehouse  # noqa: E402
 
 PRICE_TYPE = pa.decimal128(18, 9)  # DuckDB DECIMAL(18, 9), as offer_versions holds prices
 NANO = pa.scalar(Decimal("0.000000001"), pa.decimal128(10, 9))
@@ -239,6 +241,17 @@ class LedgerLoader:
         self.con.close()
 
 
+class LakeLoader(LedgerLoader):
+    """The same path and days into a DuckLake warehouse with a SQLite catalog (README "DuckLake")."""
+
+    name = "ducklake"
+
+    def close(self, notes: dict[str, object]) -> None:
+        # no CHECKPOINT: on a DuckLake it is lake maintenance (merging files), not a flush
+        notes["ducklake_versions"] = self.con.execute("SELECT count(*) FROM offer_versions").fetchall()[0][0]
+        self.con.close()
+
+
 class DltLoader:
     """dlt's merge/scd2 into a DuckDB file, one pipeline.run per daily full snapshot."""
 
@@ -316,6 +329,7 @@ class Bench:
     workdir: Path
     dlt_input: str = "arrow"
     with_dlt: bool = True  # False: the ledger half only (tests/test_bench.py, --ledger-only)
+    with_lake: bool = False  # True: the ledger's path into a DuckLake too (make bench; not --ledger-only)
     pairs_models: int = 2_000  # models in the comparisons.parquet export measurement
     ledger_db: Path | None = None
     dlt_db: Path | None = None
@@ -364,6 +378,8 @@ def measure_loads(b: Bench) -> dict[str, object]:
     """Generate each day once and load it into every store, timing each load on its own."""
     b.ledger_db = b.workdir / "ledger.duckdb"
     loaders: list[Any] = [LedgerLoader(b.ledger_db)]
+    if b.with_lake:
+        loaders.append(LakeLoader(LakeWarehouse("sqlite", str(b.workdir / "lake.sqlite"), b.workdir / "lake")))
     if b.with_dlt:
         b.dlt_db = b.workdir / "dlt.duckdb"
         loaders.append(DltLoader(b.dlt_db, b.workdir, b.dlt_input))
@@ -381,6 +397,9 @@ def measure_loads(b: Bench) -> dict[str, object]:
     for ld in loaders:
         ld.close(b.notes)
     figures: dict[str, object] = {"ledger_s_per_day": round(per_day(times["ledger"]), 4)}
+    if b.with_lake:
+        figures["ducklake_load_s_per_day"] = round(per_day(times["ducklake"]), 4)
+        b.notes["ducklake_first_day_s"] = round(times["ducklake"][0], 3)
     b.notes["ledger_first_day_s"] = round(times["ledger"][0], 3)
     if b.with_dlt:
         figures["dlt_s_per_day"] = round(per_day(times["dlt"]), 4)
@@ -583,8 +602,8 @@ def measure_pairs_export(b: Bench) -> dict[str, object]:
 
 MEASUREMENTS: list[Measurement] = [measure_loads, measure_asof, check_exact, measure_pairs_export]
 # The final JSON line, in this order (the keys issue 4 asks for; asof_ms is the as-of rebuild)
-KEYS = ["ledger_s_per_day", "dlt_s_per_day", "speedup_vs_dlt", "ledger_db_mb", "dlt_db_mb", "asof_ms", "exact",
-        "pairs_export_s"]
+KEYS = ["ledger_s_per_day", "ducklake_load_s_per_day", "dlt_s_per_day", "speedup_vs_dlt", "ledger_db_mb", "dlt_db_mb",
+        "asof_ms", "exact", "pairs_export_s"]
 
 
 def run(b: Bench) -> dict[str, object]:
@@ -615,7 +634,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=Scale.seed)
     ap.add_argument("--dlt-input", choices=["arrow", "dicts"], default="arrow",
                     help="what dlt is fed: Arrow tables with a row hash column, or Python dicts it hashes")
-    ap.add_argument("--ledger-only", action="store_true", help="skip dlt (no comparison figures)")
+    ap.add_argument("--ledger-only", action="store_true",
+                    help="the DuckDB-file ledger only: skip dlt (no comparison figures) and DuckLake")
     ap.add_argument("--pairs-models", type=int, default=2_000,
                     help="models in the comparisons.parquet export measurement (issue 5: 2,000, ~2M pairs)")
     ap.add_argument("--keep", type=Path, help="write the databases here and keep them (default: a temp dir)")
@@ -633,6 +653,7 @@ def main(argv: list[str] | None = None) -> int:
     log(f"bench: {scale.models} models x {scale.providers} providers, {scale.days} days, in {workdir}")
     try:
         b = Bench(scale=scale, workdir=workdir, dlt_input=args.dlt_input, with_dlt=not args.ledger_only,
+                  with_lake=not args.ledger_only,
                   pairs_models=args.pairs_models)
         figures = run(b)
         took = round(time.perf_counter() - started, 1)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 from datetime import date
 from decimal import Decimal
@@ -33,6 +34,7 @@ from pipeline.suggest import did_you_mean
 from spiders.settings import parse_setting_pairs
 from pipeline.run import Paths, RunSummary, crawl, export_only, rebuild_warehouse, run
 from warehouse.connection import WarehouseLocked, connect
+from warehouse.location import LAKE_DATA_PATH_ENV, WAREHOUSE_ENV, LakeWarehouse, parse_warehouse
 
 app = typer.Typer(
     help="llm-ledger: crawl LLM pricing pages, model cards and catalogs; reconcile; keep history; export.",
@@ -88,8 +90,26 @@ def _version(value: bool) -> None:
 def _root(
     version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
                                           help="Print the version and exit.")] = False,
+    warehouse: Annotated[Optional[str], typer.Option(
+        "--warehouse", envvar=WAREHOUSE_ENV, show_envvar=True,
+        help="The warehouse: a DuckDB file (default DATA_DIR/ledger.duckdb) or ducklake:<catalog>, the catalog "
+             "being sqlite:/path/x.sqlite, a DuckDB file path or postgres:<libpq conninfo>. Before the command: "
+             "llm-ledger --warehouse ducklake:sqlite:data/lake.sqlite run")] = None,
+    lake_data_path: Annotated[Optional[Path], typer.Option(
+        "--lake-data-path", envvar=LAKE_DATA_PATH_ENV, show_envvar=True,
+        help="Where a DuckLake warehouse keeps its parquet files (default DATA_DIR/lake/).")] = None,
 ) -> None:
-    pass
+    # Through the environment, which Paths.warehouse reads: every command, the flows and their
+    # subprocesses then open the same warehouse without one more parameter each.
+    if warehouse:
+        try:
+            chosen = parse_warehouse(warehouse)
+        except LedgerError as e:
+            _fail(str(e))
+        # absolute: a flow run or subprocess may start in another working directory
+        os.environ[WAREHOUSE_ENV] = chosen.spec if isinstance(chosen, LakeWarehouse) else str(chosen.resolve())
+    if lake_data_path:
+        os.environ[LAKE_DATA_PATH_ENV] = str(lake_data_path.expanduser().resolve())
 
 
 def _logging(verbose: bool) -> None:

@@ -21,6 +21,7 @@ from pipeline.inspect import check_as_of
 from pipeline.process import CrawlReport, ProgressFn, process_pending
 from pipeline.raw import CrawlInfo, FetchInfo, RawArchive
 from warehouse.connection import WarehouseLocked, connect
+from warehouse.location import Warehouse, resolve_warehouse
 from pipeline.errors import LedgerError, as_storage_error
 
 log = logging.getLogger("llm_ledger.run")
@@ -54,8 +55,11 @@ class Paths:
     data_dir: Path
 
     @property
-    def warehouse(self) -> Path:
-        return self.data_dir / "ledger.duckdb"
+    def warehouse(self) -> Warehouse:
+        """DATA_DIR/ledger.duckdb, or what LLM_LEDGER_WAREHOUSE (--warehouse) names: another DuckDB
+        file or a DuckLake (warehouse/location.py). Read from the environment each time, so the CLI,
+        the flows and their subprocesses all open the one warehouse configured."""
+        return resolve_warehouse(self.data_dir)
 
     @property
     def raw(self) -> Path:

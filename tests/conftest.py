@@ -14,6 +14,9 @@ os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
 os.environ.pop("LLM_LEDGER_DATA_DIR", None)
+# The suite's warehouses are DuckDB files unless a test says otherwise (tests/test_ducklake.py).
+os.environ.pop("LLM_LEDGER_WAREHOUSE", None)
+os.environ.pop("LLM_LEDGER_LAKE_DATA_PATH", None)
 
 REPO = Path(__file__).resolve().parents[1]
 RECORDED = REPO / "spiders" / "recorded"

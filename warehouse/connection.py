@@ -8,11 +8,14 @@ import re
 import time
 from importlib import resources
 from pathlib import Path
+from collections.abc import Callable
 
 import duckdb
 
 from pipeline.resources import read_yaml
 from pipeline.errors import LedgerError
+from warehouse import lake
+from warehouse.location import LakeWarehouse, parse_warehouse
 
 MIGRATIONS = ["001_schema.sql", "002_offer_key.sql", "003_analysts.sql"]
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -54,20 +57,48 @@ def _is_lock_conflict(message: str) -> bool:
     return "could not set lock" in low or "conflicting lock" in low
 
 
-def connect(path: Path, read_only: bool = False, wait_s: float | None = None) -> duckdb.DuckDBPyConnection:
-    """Open the DuckDB file. While another process holds it (a load writing, or an analyst's
-    connection), wait up to ``wait_s`` (default $LLM_LEDGER_LOCK_WAIT, else 60 s), then fail with a
-    clear message naming the process."""
-    path = Path(path)
-    if read_only and not path.exists():
-        raise WarehouseMissing(f"no warehouse at {path}: run `llm-ledger run` first")
-    path.parent.mkdir(parents=True, exist_ok=True)
+def connect(path: Path | str | LakeWarehouse, read_only: bool = False,
+            wait_s: float | None = None) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse: a DuckDB file (a Path or path text), or a DuckLake (a ``ducklake:`` spec
+    or a LakeWarehouse; see warehouse/location.py). While another process holds the DuckDB file (a
+    load writing, or an analyst's connection), wait up to ``wait_s`` (default $LLM_LEDGER_LOCK_WAIT,
+    else 60 s), then fail with a clear message naming the process. A DuckLake with a SQLite or
+    Postgres catalog takes no such lock: its readers read the last committed snapshot at once."""
+    target = path if isinstance(path, LakeWarehouse) else parse_warehouse(path)
+    if isinstance(target, LakeWarehouse):
+        if read_only and target.kind != "postgres" and not target.exists():
+            raise WarehouseMissing(f"no warehouse at {target}: run `llm-ledger run` first")
+        # A DuckDB-file catalog is locked like the warehouse file, so the same wait applies to it.
+        con = _open_waiting(target, lambda: lake.open_lake(target, read_only), wait_s)
+        if read_only and not lake.has_schema(con):
+            con.close()
+            raise WarehouseMissing(f"no warehouse in {target}: run `llm-ledger run` first")
+    else:
+        file = Path(target)
+        if read_only and not file.exists():
+            raise WarehouseMissing(f"no warehouse at {file}: run `llm-ledger run` first")
+        file.parent.mkdir(parents=True, exist_ok=True)
+        con = _open_waiting(file, lambda: duckdb.connect(str(file), read_only=read_only, config=CONNECT_CONFIG),
+                            wait_s)
+    con.execute("SET TimeZone = 'UTC'")
+    if not read_only:
+        migrate(con)
+    return con
+
+
+# Nothing is ever downloaded: parquet and json are built in, DuckLake's extensions are LOADed from
+# their packages (warehouse/lake.py).
+CONNECT_CONFIG = {"autoinstall_known_extensions": False}
+
+
+def _open_waiting(where: object, opener: Callable[[], duckdb.DuckDBPyConnection],
+                  wait_s: float | None) -> duckdb.DuckDBPyConnection:
     budget = lock_wait_s() if wait_s is None else wait_s
     deadline = time.monotonic() + budget
     delay, said = 0.05, False
     while True:
         try:
-            con = duckdb.connect(str(path), read_only=read_only, config={"autoinstall_known_extensions": False})
+            con = opener()
             break
         except duckdb.IOException as e:
             msg = str(e)
@@ -77,30 +108,27 @@ def connect(path: Path, read_only: bool = False, wait_s: float | None = None) ->
                 if time.monotonic() + delay < deadline:
                     if not said:
                         log.warning("the warehouse %s is in use by another process%s: waiting up to %.0f s",
-                                    path, who, budget)
+                                    where, who, budget)
                         said = True
                     time.sleep(delay)
                     delay = min(delay * 2, 1.0)
                     continue
                 raise WarehouseLocked(
-                    f"the warehouse {path} is in use by another llm-ledger run{who}"
+                    f"the warehouse {where} is in use by another llm-ledger run{who}"
                     + (f" (waited {budget:.0f} s, ${LOCK_WAIT_ENV})" if budget else "")
                     + "; wait for it to finish, or point --data-dir elsewhere"
                 ) from None
             if "version number" in msg:
                 # A file written by another DuckDB storage version: say which, and what to do.
                 raise WarehouseIncompatible(
-                    f"the warehouse {path} was written by a different DuckDB storage version than this "
+                    f"the warehouse {where} was written by a different DuckDB storage version than this "
                     f"llm-ledger's duckdb {duckdb.__version__} can read ({msg.splitlines()[0]}); "
                     "open it with the DuckDB that wrote it, or move it aside and run `llm-ledger rebuild`, "
                     "which remakes it from the raw archive next to it"
                 ) from None
             raise
     if said:
-        log.warning("the warehouse %s is free: going on", path)
-    con.execute("SET TimeZone = 'UTC'")
-    if not read_only:
-        migrate(con)
+        log.warning("the warehouse %s is free: going on", where)
     return con
 
 
@@ -110,10 +138,12 @@ def migrate(con: duckdb.DuckDBPyConnection) -> None:
     current = (row[0] if row else None) or 0
     if current > SCHEMA_VERSION:
         raise RuntimeError(f"warehouse schema {current} is newer than this llm-ledger ({SCHEMA_VERSION}): upgrade")
+    on_lake = lake.is_lake(con)
     for version, name in enumerate(MIGRATIONS, start=1):
         if version > current:
             con.execute("BEGIN")
-            con.execute(sql_text(name))
+            # DuckLake has no PRIMARY KEY / UNIQUE: the one translation of the migrations (lake.py)
+            con.execute(lake.translate_ddl(sql_text(name)) if on_lake else sql_text(name))
             con.execute("INSERT INTO schema_version VALUES (?)", [version])
             con.execute("COMMIT")
     _views_and_comments(con)
@@ -133,7 +163,8 @@ def _views_and_comments(con: duckdb.DuckDBPyConnection) -> None:
         return
     con.execute("BEGIN")
     con.execute(texts[0])
-    con.execute(texts[1])
+    # DuckLake comments tables, views and columns but not macros (lake.py)
+    con.execute(lake.translate_comments(texts[1]) if lake.is_lake(con) else texts[1])
     _comment_columns(con)
     con.execute("DELETE FROM schema_objects")
     con.execute("INSERT INTO schema_objects VALUES (?)", [stamp])
@@ -149,9 +180,10 @@ WHERE schema_name = 'main' AND NOT internal
 
 
 def _comment_columns(con: duckdb.DuckDBPyConnection) -> None:
-    """COMMENT ON COLUMN for every column of every table and view, from sql/column_docs.yaml."""
+    """COMMENT ON COLUMN for every column of every table and view, from sql/column_docs.yaml (on a
+    DuckLake, of every table: it comments no view's columns, lake.py)."""
     docs: dict[str, str] = read_yaml(sql_text("column_docs.yaml"))
-    for table, column in con.execute(USER_OBJECTS).fetchall():
+    for table, column in con.execute(lake.LAKE_COMMENTED_COLUMNS if lake.is_lake(con) else USER_OBJECTS).fetchall():
         doc = docs.get(column)
         if doc:
             con.execute(f"COMMENT ON COLUMN {table}.{column} IS '{doc.replace(chr(39), chr(39) * 2)}'")
