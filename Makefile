@@ -29,11 +29,18 @@ browser:
 	    echo "could not install chromium: the browser test will skip"; \
 	  else echo "no chromium, and not root with apt-get: the browser test will skip"; fi; }
 
-## make test: the whole suite (no network, no server started by hand), on TEST_WORKERS processes; worksteal:
-## an idle worker takes queued tests from a busy one, so one long test (the Prefect server) does not set the end
+## make test: the suite (no network, no server started by hand) on TEST_WORKERS processes, but the
+## end-to-end tests marked slow (a real Prefect server and its workers, DuckLake runs, the wheel):
+## make test-slow runs those, one at a time (two Prefect servers at once on 2 cores stall each
+## other's SQLite). CI (.ci/run) runs both. worksteal: an idle worker takes queued tests
+## from a busy one, so one long test does not set the end.
 TEST_WORKERS ?= 2
 test: setup browser
-	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist worksteal
+	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist worksteal -m "not slow"
+
+.PHONY: test-slow
+test-slow: setup
+	$(PY) -m pytest -q -m slow
 
 ## make bench: llm-ledger's versioned load against dlt's scd2 merge on a synthetic catalog (~2-3 min);
 ## prints one JSON line and writes bench/results.json. dlt is installed only here, through the bench extra.

@@ -184,6 +184,7 @@ def sqlite_lake(tmp_path_factory: pytest.TempPathFactory) -> LakeRun:
     return LakeRun(data_dir, warehouse, before, during, fresh, after, query_s, open_query_s, paused.read_text())
 
 
+@pytest.mark.slow  # ~45 s: DuckLake writes a file per statement (`make test-slow`, which CI runs)
 def test_the_recorded_crawl_into_a_sqlite_lake(sqlite_lake: LakeRun, recorded_exports,
                                               recorded_warehouse: Path) -> None:
     """One test for the one lake (so that two test workers never build it twice): the reader during
@@ -396,6 +397,7 @@ def postgres_conninfo() -> Iterator[str]:
         shutil.rmtree(root, ignore_errors=True)
 
 
+@pytest.mark.slow  # ~35 s: a Postgres cluster and a whole run (`make test-slow`, which CI runs)
 def test_a_postgres_catalog_gives_the_same_export(postgres_conninfo: str, tmp_path: Path, recorded_exports) -> None:
     data_dir = tmp_path / "data"
     with lake_env(f"ducklake:postgres:{postgres_conninfo}"):

@@ -420,7 +420,10 @@ def test_flows_yaml_deployments():
         assert path == "pipeline/flows.py" and func in top_level, name
         flow = getattr(flows, func)
         assert set(d.get("parameters", {})) <= set(inspect.signature(flow.fn).parameters), name
-        assert d["work_pool"]["name"] == "llm-ledger", name
+        if func == "crawl_group":  # the crawl pool's: many at once, never the warehouse
+            assert d["work_pool"]["name"] == "llm-ledger-crawl" and "concurrency_limit" not in d, name
+            continue
+        assert d["work_pool"]["name"] == "llm-ledger-writer", name
         assert d["concurrency_limit"]["limit"] == 1, name
         assert d.get("parameters", {}).get("data_dir") is None, name
         for schedule in d.get("schedules", []):

@@ -1,12 +1,13 @@
 """End to end on a real Prefect server: flows.yaml deployed, a refresh run by a process worker.
 
 The test starts `prefect server start` on 127.0.0.1 (free port, SQLite in a temporary
-PREFECT_HOME, telemetry off), creates the process work pool, runs
+PREFECT_HOME, telemetry off), creates the two process work pools, runs
 `prefect deploy --all --prefect-file flows.yaml`, checks the deployments and their schedules,
 triggers the daily refresh with every recorded source pointed at a local HTTP server serving the
-bundled recorded crawl and a temporary data dir, runs a worker until that flow run ends, and
-checks the warehouse, the exports, the artifacts and the logs. Everything it starts is stopped
-in a finally. Nothing leaves 127.0.0.1.
+bundled recorded crawl and a temporary data dir, crawling in the refresh's own flow run
+(`crawl_deployment: null`: one machine, one pool; tests/test_prefect_pools.py runs the crawl pool),
+runs a writer worker until that flow run ends, and checks the warehouse, the exports, the
+artifacts and the logs. Everything it starts is stopped in a finally. Nothing leaves 127.0.0.1.
 """
 from __future__ import annotations
 
@@ -26,12 +27,13 @@ import pytest
 from pipeline.config import load_sources
 from tests.httpserver import routes_from_recorded, serve
 
-pytestmark = pytest.mark.slow  # `make test` runs it (it runs every test)
+pytestmark = pytest.mark.slow  # `make test-slow` runs it (CI runs make test, then make test-slow)
 
 REPO = Path(__file__).resolve().parents[1]
 RECORDED = REPO / "spiders" / "recorded"
 PREFECT = [sys.executable, "-m", "prefect"]
-POOL = "llm-ledger"
+POOL = "llm-ledger-writer"
+CRAWL_POOL = "llm-ledger-crawl"
 FAST = {"AUTOTHROTTLE_START_DELAY": "0", "DOWNLOAD_DELAY": "0", "DOWNLOAD_TIMEOUT": "10"}
 SERVER_START_S = 90
 RUN_TIMEOUT_S = 150
@@ -79,6 +81,38 @@ def wait_healthy(url: str, proc: subprocess.Popen, log: Path) -> None:
     raise AssertionError(f"prefect server not healthy after {SERVER_START_S} s:\n{log.read_text()[-3000:]}")
 
 
+def server_env(home: Path, api: str) -> dict[str, str]:
+    """The environment of every Prefect process a test starts: this server, nothing outbound."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_") and k != "LLM_LEDGER_HOME"}
+    env.update({
+        "PREFECT_HOME": str(home),
+        "PREFECT_API_URL": api,
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",  # no telemetry, no outbound calls
+        "DO_NOT_TRACK": "1",
+        "PREFECT_UI_ENABLED": "false",  # not needed here; saves the UI build on first start
+        "PREFECT_CLI_PROMPT": "false",
+        "PREFECT_WORKER_QUERY_SECONDS": "1",
+        "PREFECT_LOGGING_LEVEL": "INFO",
+    })
+    return env
+
+
+def start_server(tmp_path: Path, server_only: dict[str, str] | None = None) -> tuple[subprocess.Popen, str, dict[str, str]]:
+    """`prefect server start` on a free port of 127.0.0.1, healthy: (process, API URL, environment).
+    ``server_only``: settings for the server process alone (not in the environment returned)."""
+    port = free_port()
+    api = f"http://127.0.0.1:{port}/api"
+    env = server_env(tmp_path / "prefect-home", api)
+    server = start([*PREFECT, "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+                   {**env, **(server_only or {})}, tmp_path / "server.log", tmp_path)
+    try:
+        wait_healthy(api, server, tmp_path / "server.log")
+    except BaseException:
+        stop(server)
+        raise
+    return server, api, env
+
+
 def cli(args: list[str], env: dict[str, str], cwd: Path = REPO) -> str:
     proc = subprocess.run([*PREFECT, *args], env=env, cwd=cwd, stdin=subprocess.DEVNULL, capture_output=True,
                           text=True, timeout=120)
@@ -103,30 +137,15 @@ def test_flows_yaml_on_a_real_prefect_server(tmp_path):
 
     t0 = time.monotonic()
     timings: dict[str, float] = {}
-    port = free_port()
-    api = f"http://127.0.0.1:{port}/api"
-    home = tmp_path / "prefect-home"
     data = tmp_path / "data"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_") and k != "LLM_LEDGER_HOME"}
-    env.update({
-        "PREFECT_HOME": str(home),
-        "PREFECT_API_URL": api,
-        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",  # no telemetry, no outbound calls
-        "DO_NOT_TRACK": "1",
-        "PREFECT_UI_ENABLED": "false",  # not needed here; saves the UI build on first start
-        "PREFECT_CLI_PROMPT": "false",
-        "PREFECT_WORKER_QUERY_SECONDS": "1",
-        "PREFECT_LOGGING_LEVEL": "INFO",
-    })
     server = worker = None
     try:
-        server = start([*PREFECT, "server", "start", "--host", "127.0.0.1", "--port", str(port)], env,
-                       tmp_path / "server.log", tmp_path)
-        wait_healthy(api, server, tmp_path / "server.log")
+        server, api, env = start_server(tmp_path)
         timings["server healthy"] = time.monotonic() - t0
 
-        # the README's commands: a process pool, then every deployment of flows.yaml
+        # the README's commands: the process pools, then every deployment of flows.yaml
         cli(["work-pool", "create", POOL, "--type", "process"], env)
+        cli(["work-pool", "create", CRAWL_POOL, "--type", "process"], env)
         out = cli(["--no-prompt", "deploy", "--all", "--prefect-file", "flows.yaml"], env)  # no LLM_LEDGER_HOME here
         timings["deployed"] = time.monotonic() - t0
 
@@ -145,6 +164,7 @@ def test_flows_yaml_on_a_real_prefect_server(tmp_path):
             assert deployments["daily-refresh"].schedules[0].schedule.cron == "0 5 * * *"
             assert deployments["pricing-refresh"].parameters["kinds"] == ["pricing"]
             assert deployments["weekly-rebuild"].schedules[0].schedule.cron == "0 3 * * 0"
+            assert deployments["crawl-sources"].work_pool_name == CRAWL_POOL
 
             sources = recorded_sources()
             assert len(sources) >= 3, sources
@@ -157,6 +177,7 @@ def test_flows_yaml_on_a_real_prefect_server(tmp_path):
                 run = client.create_flow_run_from_deployment(deployments["daily-refresh"].id, parameters={
                     "data_dir": str(data), "sources": sorted(sources), "source_urls": urls,
                     "crawl_settings": FAST, "crawl_retries": 1, "crawl_retry_delay_s": 1,
+                    "crawl_deployment": None,  # crawl in this flow run: no crawl worker here
                 })
                 # the worker runs from elsewhere: the pull step moves each flow run to $LLM_LEDGER_HOME
                 worker = start([*PREFECT, "worker", "start", "--pool", POOL, "--type", "process", "--limit", "1"],

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.slow  # `make test-slow` (CI runs make test, then make test-slow)
 
 REPO = Path(__file__).resolve().parents[1]
 RECORDED = REPO / "spiders" / "recorded"
