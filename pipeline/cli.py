@@ -11,7 +11,6 @@ import logging
 import os
 import sys
 from datetime import date
-from decimal import Decimal
 from importlib.metadata import PackageNotFoundError, version as package_version
 from pathlib import Path
 from typing import Annotated, Any, Optional
@@ -27,7 +26,7 @@ from pipeline.compare import compare as compare_pair
 from pipeline.config import (ConfigError, SourcesFile, data_dir as resolve_data_dir, load_sources, parse_url_overrides,
                              select_sources)
 from pipeline.errors import LedgerError, as_storage_error
-from pipeline.normalize import decimal_text
+from pipeline.normalize import canonical_text
 from pipeline.records import ComparisonRecord, Side
 from pipeline.raw import RawArchive
 from pipeline.suggest import did_you_mean
@@ -443,19 +442,6 @@ def _no_model(con: Any, model_id: str, when: date) -> str:
     return f"no model {model_id!r} as of {when}{did_you_mean(model_id, inspect.model_ids(con))}"
 
 
-def _canonical(v: object) -> str | None:
-    """A warehouse value as the canonical text observations carry (pipeline/fields.py)."""
-    if v is None:
-        return None
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, Decimal):
-        return decimal_text(v)
-    if isinstance(v, date):
-        return v.isoformat()
-    return str(v)
-
-
 @app.command("changes")
 def changes_cmd(
     since: Annotated[str, typer.Option("--since", help="YYYY-MM-DD: changes seen in crawls from this day on.")],
@@ -555,7 +541,7 @@ def show_cmd(
                "version_since": view.model.get("valid_from"), "fields": fields,
                "provenance": view.model["provenance"],
                "other_values": {f: [{k: o[k] for k in ("value", "status", "source_id", "observed")}
-                                    for o in obs if o["value"] != _canonical(fields.get(f))]
+                                    for o in obs if o["value"] != canonical_text(fields.get(f))]
                                 for f, obs in seen.items()},
                "offers": [inspect.with_provenance(o) for o in view.offers],
                "benchmarks": [inspect.with_provenance(b) for b in view.benchmarks]})
@@ -565,7 +551,7 @@ def show_cmd(
         prov = view.model["provenance"].get(field, {})
         where = f"{prov.get('source_id', '')} {prov.get('observed_at', '')}\n{prov.get('rule', '')}" if prov else ""
         others = {f"{o['value'] if o['status'] == 'known' else o['status']} ({o['source_id']} {o['observed']})"
-                  for o in seen.get(field, []) if o["value"] != _canonical(value)}
+                  for o in seen.get(field, []) if o["value"] != canonical_text(value)}
         _row(table, field, _field_value(field, value), where, "\n".join(sorted(others)))
     console.print(table)
     _say(f"last reviewed: {display.text(view.model.get('last_reviewed'))}   "

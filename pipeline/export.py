@@ -51,6 +51,7 @@ from pipeline.records import (FILE_KINDS, RECORD_TYPES, SCHEMA_VERSION, Benchmar
                               ManifestRecord, ModelFile, ModelList, ModelRecord, OfferList, OfferRecord, fact_sources,
                               json_schema)
 from pipeline.errors import LedgerError
+from pipeline.inspect import rows
 from pipeline.model_log import CONFLICTS_ASOF_SQL, changes_by_model, conflicts_by_model
 
 VERSIONS_DIR = "versions"
@@ -94,9 +95,7 @@ class ExportResult:
 
 
 def _rows(con: duckdb.DuckDBPyConnection, sql: str, as_of: date) -> list[dict[str, Any]]:
-    cur = con.execute(sql, {"as_of": as_of.isoformat()})
-    cols = [d[0] for d in cur.description]
-    return [dict(zip(cols, r)) for r in cur.fetchall()]
+    return rows(con, sql, {"as_of": as_of.isoformat()})
 
 
 def _validated(record_type: type[T], fields: dict[str, Any], what: str) -> T:

@@ -10,7 +10,8 @@ from typing import Any
 
 import duckdb
 
-from pipeline.normalize import decimal_text
+from pipeline.inspect import rows
+from pipeline.normalize import canonical_text
 
 # Standing conflicts: those of the newest crawl loaded as of the date (conflicts.parquet).
 CONFLICTS_ASOF_SQL = """
@@ -53,23 +54,6 @@ BOOKKEEPING = frozenset({"valid_from", "valid_to", "opened_by", "closed_by", "pr
 PRICE_FIELDS = ("input_usd_per_mtok", "output_usd_per_mtok")
 
 
-def _rows(con: duckdb.DuckDBPyConnection, sql: str, as_of: date) -> list[dict[str, Any]]:
-    cur = con.execute(sql, {"as_of": as_of.isoformat()})
-    cols = [d[0] for d in cur.description]
-    return [dict(zip(cols, r)) for r in cur.fetchall()]
-
-
-def _text(value: Any) -> str | None:
-    """A value as the text a page shows and a reader can parse: decimals exact, no float."""
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, Decimal):
-        return decimal_text(value)
-    return str(value)
-
-
 def _version(text: str | None) -> dict[str, Any] | None:
     # DECIMAL prices are JSON numbers in to_json: parse them exact
     return json.loads(text, parse_float=Decimal) if text else None
@@ -82,7 +66,7 @@ def _provider(row: dict[str, Any]) -> dict[str, str] | None:
 def conflicts_by_model(con: duckdb.DuckDBPyConnection, as_of: date) -> dict[str, list[dict[str, Any]]]:
     """ConflictRecord fields per model id."""
     out: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for r in _rows(con, CONFLICTS_SQL, as_of):
+    for r in rows(con, CONFLICTS_SQL, {"as_of": as_of.isoformat()}):
         offer = r["entity"] == "offer"
         claims = json.loads(r["claims"]) if isinstance(r["claims"], str) else r["claims"]
         out[r["model_id"]].append({
@@ -110,7 +94,7 @@ def _field_changes(new: dict[str, Any] | None, old: dict[str, Any] | None,
     for k in sorted(keys):
         if new.get(k) != old.get(k):
             source = provenance.get(k) or {}
-            out.append({"field": k, "old": _text(old.get(k)), "new": _text(new.get(k)),
+            out.append({"field": k, "old": canonical_text(old.get(k)), "new": canonical_text(new.get(k)),
                         "source_id": source.get("source_id", source.get("source"))})
     return out
 
@@ -118,7 +102,7 @@ def _field_changes(new: dict[str, Any] | None, old: dict[str, Any] | None,
 def changes_by_model(con: duckdb.DuckDBPyConnection, as_of: date) -> dict[str, list[dict[str, Any]]]:
     """ChangeRecord fields per model id, newest first (then offers by provider and variant)."""
     out: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for r in _rows(con, MODEL_CHANGES_SQL, as_of):
+    for r in rows(con, MODEL_CHANGES_SQL, {"as_of": as_of.isoformat()}):
         new, old = _version(r["new"]), _version(r["old"])
         fields = _field_changes(new, old)
         if old is not None and not fields:
@@ -126,7 +110,7 @@ def changes_by_model(con: duckdb.DuckDBPyConnection, as_of: date) -> dict[str, l
         out[r["model_id"]].append({"changed_at": r["changed_at"].astimezone(UTC), "entity": "model",
                                    "change": "new model" if old is None else "model facts",
                                    "provider": None, "variant": None, "fields": fields})
-    for r in _rows(con, OFFER_CHANGES_SQL, as_of):
+    for r in rows(con, OFFER_CHANGES_SQL, {"as_of": as_of.isoformat()}):
         new, old = _version(r["new"]), _version(r["old"])
         names = list(r["changed_fields"] or [])
         if r["change"] == "price move":

@@ -680,3 +680,17 @@ def decimal_text(d: Decimal) -> str:
         body = body.rjust(-exp + 1, "0")
         body = f"{body[:exp]}.{body[exp:]}"
     return f"-{body}" if sign else body
+
+
+def canonical_text(value: object) -> str | None:
+    """A typed value as the canonical text observations carry (pipeline/fields.py): "true"/"false",
+    exact decimals without exponent, ISO dates; None stays None."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Decimal):
+        return decimal_text(value)
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    return str(value)
