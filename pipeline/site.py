@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
@@ -271,7 +271,7 @@ def faq(c: ComparisonRecord) -> list[tuple[str, str]]:
     if c.largest_benchmark_gap:
         bench = next(x for x in c.benchmarks if x.id == c.largest_benchmark_gap.id)
         leader = {"a": a.name, "b": b.name}.get(bench.leader, "Neither")
-        out.append((f"Which scores higher on shared benchmarks?",
+        out.append(("Which scores higher on shared benchmarks?",
                     f"The largest gap is on {bench.name}: {a.name} {score(bench.a)}, {b.name} {score(bench.b)}; "
                     f"{leader} leads by {score(bench.gap)} points."))
 
@@ -307,43 +307,30 @@ def _write(folder: Path, rel: str, text: str) -> None:
     path.write_text(text, encoding="utf-8")
 
 
-def render(export: Export, folder: Path, progress: Callable[[int, int], None] | None = None) -> int:
+def render(export: Export, folder: Path) -> int:
     """Write every page of the site into ``folder`` (which must exist); returns the page count."""
     env = _environment()
     as_of = export.manifest.as_of
     facts = {mid: Facts(m) for mid, m in export.models.items()}
     common = {"as_of": as_of, "manifest": export.manifest}
     sources = {s.id: s for s in export.manifest.sources}
-    total = 2 + len(export.models) + len(export.comparisons)
-    done = 0
-
-    def step() -> None:
-        nonlocal done
-        done += 1
-        if progress:
-            progress(done, total)
-
     _write(folder, "index.html", env.get_template("index.html.j2").render(
         root="", models=sorted(export.models.values(), key=lambda m: ((m.model.name or m.model.model_id).lower(),
                                                                      m.model.model_id)),
         comparisons=export.comparisons, facts=facts, **common))
-    step()
     _write(folder, "sources.html", env.get_template("sources.html.j2").render(root="", sources=sources, **common))
-    step()
     model_template = env.get_template("model.html.j2")
     for mid, m in export.models.items():
         _write(folder, model_page(mid), model_template.render(root="../", m=m, f=facts[mid], **common))
-        step()
     comparison_template = env.get_template("comparison.html.j2")
     for c in export.comparisons:
         _write(folder, comparison_page(c.a.model_id, c.b.model_id), comparison_template.render(
             root="../", c=c, fa=facts.get(c.a.model_id, Facts(None)), fb=facts.get(c.b.model_id, Facts(None)),
             verdict=verdict(c), faq=faq(c), **common))
-        step()
     style = resources.files("pipeline").joinpath("site_templates", "style.css").read_text(encoding="utf-8")
     _write(folder, "style.css", style)
     _write(folder, SITE_MARKER, f"{export.manifest.version}\n")
-    return done
+    return 2 + len(export.models) + len(export.comparisons)  # index, sources, a page per model and pair
 
 
 def default_out(data_dir: Path, as_of: date) -> Path:
@@ -357,7 +344,7 @@ def export_folder_for(data_dir: Path, as_of: date | None) -> Path | None:
     return link if (link / "manifest.json").exists() else None
 
 
-def build_site(export_folder: Path, out: Path, progress: Callable[[int, int], None] | None = None) -> SiteResult:
+def build_site(export_folder: Path, out: Path) -> SiteResult:
     """Render the export in ``export_folder`` into ``out``, replacing an earlier site there whole.
     A folder that holds anything but a site this command built is refused, untouched."""
     started = time.monotonic()
@@ -370,7 +357,7 @@ def build_site(export_folder: Path, out: Path, progress: Callable[[int, int], No
     tmp = out.parent / f".tmp-site-{uuid.uuid4().hex[:8]}"
     tmp.mkdir()
     try:
-        pages = render(export, tmp, progress)
+        pages = render(export, tmp)
         if out.exists():
             trash = out.parent / f".tmp-old-{uuid.uuid4().hex[:8]}"
             os.rename(out, trash)
