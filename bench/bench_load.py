@@ -4,7 +4,8 @@ One run generates a deterministic synthetic catalog (10,000 models x 20 provider
 full snapshots; each day ~1% of offers change price, 0.2% vanish, 0.2% appear) and loads each day,
 generated once, into two DuckDB files, timing each load on its own and alternating which goes first:
 once through the project's real path (warehouse.connection.connect, a TEMP stage_offers with the
-row hash of pipeline.reconcile, warehouse.load.apply_versions running warehouse/sql/scd2.sql, one
+row hash of pipeline.reconcile, warehouse.load.apply_versions running the SCD2 layer (warehouse/sql/
+transform/50_scd2.sql), one
 transaction per day) and once through a dlt pipeline with the `scd2` merge strategy. Both are fed
 the same Arrow table and both pay for the same row hash (dlt needs it as its row version column).
 
@@ -31,7 +32,6 @@ import argparse
 import json
 import os
 import random
-import re
 import shutil
 import statistics
 import sys
@@ -52,9 +52,10 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from pipeline.fields import OFFER_FIELDS, FieldType  # noqa: E402
+from pipeline.fields import FIELDS, OFFER_FIELDS, FieldType  # noqa: E402
 from pipeline.reconcile import OFFER_KEY, _hash  # noqa: E402  (the row hash reconcile builds)
-from warehouse.connection import connect, sql_text  # noqa: E402
+from warehouse import transform  # noqa: E402
+from warehouse.connection import connect  # noqa: E402
 from warehouse.load import apply_versions  # noqa: E402
 from warehouse.location import LakeWarehouse  # noqa: E402
 
@@ -202,7 +203,7 @@ class Catalog:
 
 class LedgerLoader:
     """The project's path: schema by migrations, set-wise stage with reconcile's row hash,
-    warehouse.load.apply_versions (scd2.sql), one transaction per day."""
+    warehouse.load.apply_versions (the SCD2 layer), one transaction per day."""
 
     name = "ledger"
 
@@ -210,10 +211,10 @@ class LedgerLoader:
         self.db = db
         self.con = connect(db)
         self.split: list[tuple[float, float]] = []  # per day: stage seconds, apply seconds
-        # reconcile builds every stage table scd2.sql reads; this bench resolves offers only
-        for stage in empty_stage_tables():
-            self.con.execute(f"CREATE OR REPLACE TEMP TABLE {stage} AS SELECT * EXCLUDE "
-                             f"(valid_from, valid_to, opened_by, closed_by) FROM {versions_table(stage)} LIMIT 0")
+        # reconcile builds every stage table the SCD2 layer reads; this bench resolves offers only
+        for entity in (e for e in FIELDS if e != "offer"):
+            self.con.execute(f"CREATE OR REPLACE TEMP TABLE {transform.stage_table(entity)} AS SELECT * EXCLUDE "
+                             f"(valid_from, valid_to, opened_by, closed_by) FROM {transform.versions_table(entity)} LIMIT 0")
 
     def load(self, d: Day) -> str:
         con = self.con
@@ -226,7 +227,7 @@ class LedgerLoader:
             t1 = time.perf_counter()
             stats = apply_versions(con, f"bench-{d.day:02d}", d.ts)
             con.execute("COMMIT")
-            # where the time goes: staging (mostly the row hash) against scd2.sql + commit
+            # where the time goes: staging (mostly the row hash) against the SCD2 layer + commit
             self.split.append((t1 - t0, time.perf_counter() - t1))
         except BaseException:
             con.execute("ROLLBACK")
@@ -353,17 +354,6 @@ def db_mb(path: Path) -> float:
     if wal.exists():
         size += wal.stat().st_size
     return round(size / 1_000_000, 2)
-
-
-def versions_table(stage: str) -> str:
-    """stage_models -> model_versions: the naming scd2.sql follows."""
-    return stage.removeprefix("stage_").removesuffix("s") + "_versions"
-
-
-def empty_stage_tables() -> list[str]:
-    """Every stage_* table that scd2.sql reads, except stage_offers (the one this bench fills)."""
-    names = dict.fromkeys(re.findall(r"\b(stage_\w+)", sql_text("scd2.sql")))
-    return [n for n in names if n != "stage_offers"]
 
 
 STAGE_OFFERS_SQL = f"""

@@ -83,6 +83,12 @@ BENCHMARK_FIELDS: dict[str, FieldType] = {
     "benchmark_name": FieldType.TEXT,  # the name as the source writes it ("Google-Proof Q&A")
 }
 
+# What identifies one row of each entity: a model; an offer (what is sold: one model, by one
+# provider, in one variant); a benchmark result (one model's score on one benchmark).
+KEYS: dict[Entity, tuple[str, ...]] = {
+    "model": ("model_id",), "offer": ("model_id", "provider_id", "variant"), "benchmark": ("model_id", "benchmark_id"),
+}
+
 FIELDS: dict[Entity, dict[str, FieldType]] = {
     "model": MODEL_FIELDS, "offer": OFFER_FIELDS, "benchmark": BENCHMARK_FIELDS,
 }

@@ -8,7 +8,10 @@ from datetime import datetime
 import duckdb
 import pyarrow as pa
 
-from warehouse.connection import sql_text
+from pipeline.fields import FIELDS, Entity
+from warehouse import transform
+
+ENTITIES: tuple[Entity, ...] = tuple(FIELDS)
 
 
 def insert_rows(con: duckdb.DuckDBPyConnection, table: str, rows: list[dict[str, object]]) -> int:
@@ -35,10 +38,11 @@ class VersionStats:
 
 
 def apply_versions(con: duckdb.DuckDBPyConnection, crawl_id: str, ts: datetime) -> VersionStats:
-    """Run the SCD2 statements against stage_models / stage_offers (built by reconcile)."""
+    """The SCD2 layer (warehouse/sql/transform/50_scd2.sql, per entity) over the stage tables
+    reconcile built (layer 40)."""
     params = {"ts": ts, "crawl_id": crawl_id}
-    for statement in _statements(sql_text("scd2.sql")):
-        con.execute(statement, params if "$" in statement else None)
+    for entity in ENTITIES:
+        transform.run(con, "50_scd2.sql", params, **transform.entity_context(entity))
 
     def count(entity: str, column: str) -> int:
         # From the diff, not by scanning the whole history for this crawl's id.
@@ -52,8 +56,3 @@ def apply_versions(con: duckdb.DuckDBPyConnection, crawl_id: str, ts: datetime) 
         benchmarks_opened=count("benchmark", "new_hash"),
         benchmarks_closed=count("benchmark", "old_hash"),
     )
-
-
-def _statements(sql: str) -> list[str]:
-    body = "\n".join(line for line in sql.splitlines() if not line.lstrip().startswith("--"))
-    return [s.strip() for s in body.split(";") if s.strip()]
