@@ -51,7 +51,6 @@ WHERE ch.changed_at < asof_bound($as_of)
 
 # Version bookkeeping, not facts of the model or offer.
 BOOKKEEPING = frozenset({"valid_from", "valid_to", "opened_by", "closed_by", "provenance", "row_hash"})
-PRICE_FIELDS = ("input_usd_per_mtok", "output_usd_per_mtok")
 
 
 def _version(text: str | None) -> dict[str, Any] | None:
@@ -114,7 +113,7 @@ def changes_by_model(con: duckdb.DuckDBPyConnection, as_of: date) -> dict[str, l
         new, old = _version(r["new"]), _version(r["old"])
         names = list(r["changed_fields"] or [])
         if r["change"] == "price move":
-            names = sorted(set(names) | {f for f in PRICE_FIELDS if new and old and new.get(f) != old.get(f)})
+            names = sorted(names)  # the view's changed_fields name every price that moved
         fields = _field_changes(new, old, names)
         if r["change"] == "changed" and not fields:
             continue

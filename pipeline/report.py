@@ -15,63 +15,23 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 import duckdb
+import pyarrow as pa
 
 from pipeline.export import ExportResult
+from pipeline.fields import KEYS, OFFER_FIELDS, FieldType
 from pipeline.raw import FetchInfo
 from pipeline.run import RunSummary
+from warehouse import transform
 
-PRICE_FIELDS = ("input_usd_per_mtok", "output_usd_per_mtok", "cached_input_usd_per_mtok", "cache_write_usd_per_mtok")
-
-# --- What changed in given crawls (parameter $crawl_ids: VARCHAR[]) -------------------------------
-# An offer's versions in one crawl: a version opened by the crawl with no version of the same key
-# closed by it is a new offer; closed with none opened is a retired offer; one closed and one
-# opened is a change (a price move when a price differs). An offer's key is (model_id,
-# provider_id, variant): provider_model_id is a fact of the offer (possibly null), shown, not matched.
-
-NEW_OFFERS_SQL = """
-SELECT n.opened_by AS crawl_id, n.model_id, n.provider_id, n.provider_model_id, n.variant,
-       n.input_usd_per_mtok, n.output_usd_per_mtok
-FROM offer_versions n
-WHERE n.opened_by IN (SELECT unnest($crawl_ids::VARCHAR[]))
-  AND NOT EXISTS (SELECT 1 FROM offer_versions o
-                  WHERE o.closed_by = n.opened_by AND o.model_id = n.model_id AND o.provider_id = n.provider_id
-                    AND o.variant = n.variant)
-ORDER BY crawl_id, model_id, provider_id, variant, provider_model_id
-"""
-
-RETIRED_OFFERS_SQL = """
-SELECT o.closed_by AS crawl_id, o.model_id, o.provider_id, o.provider_model_id, o.variant,
-       o.input_usd_per_mtok, o.output_usd_per_mtok
-FROM offer_versions o
-WHERE o.closed_by IN (SELECT unnest($crawl_ids::VARCHAR[]))
-  AND NOT EXISTS (SELECT 1 FROM offer_versions n
-                  WHERE n.opened_by = o.closed_by AND n.model_id = o.model_id AND n.provider_id = o.provider_id
-                    AND n.variant = o.variant)
-ORDER BY crawl_id, model_id, provider_id, variant, provider_model_id
-"""
-
-PRICE_MOVES_SQL = """
-SELECT crawl_id, model_id, provider_id, provider_model_id, variant, field, old, new
-FROM (
-    SELECT n.opened_by AS crawl_id, n.model_id, n.provider_id,
-           coalesce(n.provider_model_id, o.provider_model_id) AS provider_model_id, n.variant,
-           unnest([
-               {'field': 'input_usd_per_mtok', 'old': o.input_usd_per_mtok, 'new': n.input_usd_per_mtok},
-               {'field': 'output_usd_per_mtok', 'old': o.output_usd_per_mtok, 'new': n.output_usd_per_mtok},
-               {'field': 'cached_input_usd_per_mtok', 'old': o.cached_input_usd_per_mtok,
-                'new': n.cached_input_usd_per_mtok},
-               {'field': 'cache_write_usd_per_mtok', 'old': o.cache_write_usd_per_mtok,
-                'new': n.cache_write_usd_per_mtok}
-           ], recursive := true)
-    FROM offer_versions n
-    JOIN offer_versions o
-      ON o.closed_by = n.opened_by AND o.model_id = n.model_id AND o.provider_id = n.provider_id
-     AND o.variant = n.variant
-    WHERE n.opened_by IN (SELECT unnest($crawl_ids::VARCHAR[]))
-)
-WHERE old IS DISTINCT FROM new
-ORDER BY crawl_id, model_id, provider_id, variant, provider_model_id, field
-"""
+# What changed is defined once, in warehouse/sql/transform/60_changes.sql (the `changes` view, the
+# reports of crawls below, and the before/after of a rebuild): an offer (model_id, provider_id,
+# variant) opened with no version of the same key closed is new; closed with none opened is
+# retired; one closed and one opened is a change, a price move when any price of
+# pipeline/fields.py differs. provider_model_id is a fact of the offer, shown, not matched.
+CHANGES_OF_CRAWLS_SQL = transform.history_changes_sql(
+    "closed_by IN (SELECT unnest($crawl_ids::VARCHAR[]))", "opened_by IN (SELECT unnest($crawl_ids::VARCHAR[]))")
+CHANGES_BETWEEN_SQL = transform.changes_sql("SELECT * FROM before", "SELECT * FROM after")
+ORDER_CHANGES = " ORDER BY crawl_id, model_id, provider_id, variant, provider_model_id"
 
 # A conflict of a crawl is new when the same field of the same entity had no conflict in the
 # crawl loaded just before it (every conflict of the first crawl is new).
@@ -91,10 +51,8 @@ ORDER BY l.crawl_id, l.severity, l.entity, l.model_id, l.provider_id, l.variant,
 
 # --- The current state, for a before/after comparison (a rebuild re-opens every version) ---------
 
-CURRENT_OFFERS_SQL = """
-SELECT model_id, provider_id, provider_model_id, variant,
-       input_usd_per_mtok, output_usd_per_mtok, cached_input_usd_per_mtok, cache_write_usd_per_mtok
-FROM offers_current
+CURRENT_OFFERS_SQL = f"""
+SELECT {", ".join([*KEYS["offer"], *OFFER_FIELDS])} FROM offers_current
 """
 
 CURRENT_CONFLICTS_SQL = """
@@ -181,11 +139,6 @@ def _key(r: Mapping[str, Any]) -> OfferKey:
     return (r["model_id"], r["provider_id"], r["provider_model_id"] or "", r["variant"])
 
 
-def _identity(key: OfferKey) -> tuple[str, str, str]:
-    """What identifies an offer: model, provider, variant (the provider's model id is a fact of it)."""
-    return (key[0], key[1], key[3])
-
-
 def _claims(raw: str | None) -> tuple[tuple[str, str | None], ...]:
     try:
         items = json.loads(raw or "[]")
@@ -200,6 +153,19 @@ def _conflict(r: Mapping[str, Any], crawl_id: str) -> NewConflict:
                        severity=r["severity"], claims=_claims(r["claims"]))
 
 
+def _collect(out: Changes, rows: Iterable[Mapping[str, Any]], label: str | None = None) -> None:
+    """The rows of 60_changes.sql as new and retired offers and price moves."""
+    for r in rows:
+        crawl_id = label if label is not None else r["crawl_id"]
+        if r["change"] == "new offer":
+            out.new_offers.append(OfferChange(crawl_id, _key(r), r["new_input_usd_per_mtok"], r["new_output_usd_per_mtok"]))
+        elif r["change"] == "retired offer":
+            out.retired_offers.append(OfferChange(crawl_id, _key(r), r["old_input_usd_per_mtok"],
+                                                  r["old_output_usd_per_mtok"]))
+        for m in r["price_moves"]:
+            out.price_moves.append(PriceMove(crawl_id, _key(r), m["field"], m["old"], m["new"]))
+
+
 def changes_in_crawls(con: duckdb.DuckDBPyConnection, crawl_ids: Sequence[str]) -> Changes:
     """What the given (loaded) crawls changed: offers opened and closed by them, price moves, new conflicts."""
     ids = list(crawl_ids)
@@ -207,12 +173,7 @@ def changes_in_crawls(con: duckdb.DuckDBPyConnection, crawl_ids: Sequence[str]) 
     if not ids:
         return out
     params = {"crawl_ids": ids}
-    for r in _rows(con, NEW_OFFERS_SQL, params):
-        out.new_offers.append(OfferChange(r["crawl_id"], _key(r), r["input_usd_per_mtok"], r["output_usd_per_mtok"]))
-    for r in _rows(con, RETIRED_OFFERS_SQL, params):
-        out.retired_offers.append(OfferChange(r["crawl_id"], _key(r), r["input_usd_per_mtok"], r["output_usd_per_mtok"]))
-    for r in _rows(con, PRICE_MOVES_SQL, params):
-        out.price_moves.append(PriceMove(r["crawl_id"], _key(r), r["field"], r["old"], r["new"]))
+    _collect(out, _rows(con, CHANGES_OF_CRAWLS_SQL + ORDER_CHANGES, params))
     for r in _rows(con, NEW_CONFLICTS_SQL, params):
         out.new_conflicts.append(_conflict(r, r["crawl_id"]))
     return out
@@ -225,17 +186,34 @@ def crawls_on(con: duckdb.DuckDBPyConnection, day: date) -> list[str]:
 
 @dataclass
 class Snapshot:
-    """The current offers (prices per key) and standing conflicts of a warehouse."""
+    """The current offers (facts per key, as pipeline/fields.py names them; a fact left out is
+    unknown) and standing conflicts of a warehouse."""
 
-    offers: dict[OfferKey, dict[str, Decimal | None]] = field(default_factory=dict)
+    offers: dict[OfferKey, dict[str, Any]] = field(default_factory=dict)
     conflicts: dict[tuple[str, OfferKey, str], dict[str, Any]] = field(default_factory=dict)
     crawl_id: str | None = None
+
+    def offers_table(self, label: str) -> pa.Table:
+        """The offers as the relation 60_changes.sql compares (crawl_id ``label`` on every row)."""
+        cols: dict[str, list[Any]] = {c: [] for c in _SNAPSHOT_SCHEMA.names}
+        for (model, provider, pmid, variant), facts in self.offers.items():
+            row = {**facts, "crawl_id": label, "model_id": model, "provider_id": provider, "variant": variant,
+                   "provider_model_id": pmid}  # as the key holds it ('' when unknown)
+            for c in cols:
+                cols[c].append(row.get(c))
+        return pa.table(cols, schema=_SNAPSHOT_SCHEMA)
+
+
+_ARROW = {FieldType.DECIMAL: pa.decimal128(18, 9), FieldType.INT: pa.int64(), FieldType.DATE: pa.date32(),
+          FieldType.BOOL: pa.bool_()}
+_SNAPSHOT_SCHEMA = pa.schema([("crawl_id", pa.string()), *((k, pa.string()) for k in KEYS["offer"]),
+                              *((f, _ARROW.get(t, pa.string())) for f, t in OFFER_FIELDS.items())])
 
 
 def snapshot(con: duckdb.DuckDBPyConnection) -> Snapshot:
     snap = Snapshot()
     for r in _rows(con, CURRENT_OFFERS_SQL):
-        snap.offers[_key(r)] = {f: r[f] for f in PRICE_FIELDS}
+        snap.offers[_key(r)] = {f: r[f] for f in OFFER_FIELDS}
     for r in _rows(con, CURRENT_CONFLICTS_SQL):
         snap.conflicts[(r["entity"], _key(r), r["field"])] = r
     row = con.execute("SELECT crawl_id FROM crawls ORDER BY started_at DESC, crawl_id DESC LIMIT 1").fetchall()
@@ -244,23 +222,17 @@ def snapshot(con: duckdb.DuckDBPyConnection) -> Snapshot:
 
 
 def changes_between(before: Snapshot, after: Snapshot) -> Changes:
-    """What differs between two states of the warehouse (e.g. before and after a rebuild). Offers
-    are matched on (model, provider, variant); a changed provider model id is not a new offer."""
+    """What differs between two states of the warehouse (e.g. before and after a rebuild), by the
+    same definition as the `changes` view, run over the two snapshots in an in-memory DuckDB."""
     label = after.crawl_id or ""
     out = Changes(crawl_ids=[label] if label else [])
-    was = {_identity(k): k for k in before.offers}
-    now = {_identity(k): k for k in after.offers}
-    for ident in sorted(now.keys() - was.keys()):
-        p = after.offers[now[ident]]
-        out.new_offers.append(OfferChange(label, now[ident], p["input_usd_per_mtok"], p["output_usd_per_mtok"]))
-    for ident in sorted(was.keys() - now.keys()):
-        p = before.offers[was[ident]]
-        out.retired_offers.append(OfferChange(label, was[ident], p["input_usd_per_mtok"], p["output_usd_per_mtok"]))
-    for ident in sorted(was.keys() & now.keys()):
-        for f in PRICE_FIELDS:
-            old, new = before.offers[was[ident]][f], after.offers[now[ident]][f]
-            if old != new:
-                out.price_moves.append(PriceMove(label, now[ident], f, old, new))
+    con = duckdb.connect()
+    try:
+        con.register("before", before.offers_table(label))
+        con.register("after", after.offers_table(label))
+        _collect(out, _rows(con, CHANGES_BETWEEN_SQL + ORDER_CHANGES), label)
+    finally:
+        con.close()
     for ckey in sorted(after.conflicts.keys() - before.conflicts.keys()):
         out.new_conflicts.append(_conflict(after.conflicts[ckey], label))
     return out

@@ -153,7 +153,10 @@ def _views_and_comments(con: duckdb.DuckDBPyConnection) -> None:
     """(Re)create the views and macros and comment every object, unless this warehouse already has
     exactly these: ~430 COMMENT ON statements cost about a second on every writable open. The
     stamp is the sha256 of the SQL and docs that make them; a missing view is recreated too."""
-    texts = [sql_text("views.sql"), sql_text("comments.sql"), sql_text("column_docs.yaml")]
+    from warehouse import transform  # the marts' templates (warehouse/transform.py imports nothing of this module)
+
+    texts = [sql_text("views.sql") + "\n" + transform.changes_view_sql(), sql_text("comments.sql"),
+             sql_text("column_docs.yaml")]
     stamp = hashlib.sha256("\0".join([str(SCHEMA_VERSION), *texts]).encode()).hexdigest()
     con.execute("CREATE TABLE IF NOT EXISTS schema_objects (stamp VARCHAR NOT NULL)")
     row = con.execute("SELECT max(stamp) FROM schema_objects").fetchone()

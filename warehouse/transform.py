@@ -1,8 +1,9 @@
 """The transform layers of warehouse/sql/transform/, in the order the data flows through them:
 
-    10 claims -> 20 winners -> 30 conflicts and holds -> 40 staged versions -> 50 SCD2
+    10 claims -> 20 winners -> 30 holds -> 35 conflicts -> 40 staged versions -> 50 SCD2
 
-then the marts (views.sql: current, as-of, changes; pipeline/compare.py's comparisons). Each file
+then the marts: 60 changes (what changed, defined once: the `changes` view, the run reports and
+the before/after of a rebuild), views.sql (current, as-of), pipeline/compare.py (comparisons). Each file
 is a Jinja2 template whose only variables are identifiers and column lists generated from
 pipeline/fields.py (one template per entity layer, rendered per entity); values are never spliced
 into the text but bound as $parameters when the statement runs.
@@ -14,11 +15,16 @@ import re
 import duckdb
 import jinja2
 
-from pipeline.fields import FIELDS, KEYS, Entity
-from warehouse.connection import sql_text
+from importlib import resources
+
+from pipeline.fields import FIELDS, KEYS, Entity, FieldType
+
+def _template_text(name: str) -> str:
+    return resources.files("warehouse").joinpath("sql", "transform", name).read_text()
+
 
 _ENV = jinja2.Environment(
-    loader=jinja2.FunctionLoader(lambda name: sql_text(f"transform/{name}")),
+    loader=jinja2.FunctionLoader(_template_text),
     undefined=jinja2.StrictUndefined,  # a misspelt variable is an error, not an empty string
     autoescape=False, keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True,
 )
@@ -63,3 +69,29 @@ def run(con: duckdb.DuckDBPyConnection, name: str, params: dict[str, object] | N
         code = _COMMENT.sub("", statement)  # a $name in a comment is not a parameter
         used = {k: v for k, v in (params or {}).items() if re.search(rf"\${k}\b", code)}
         con.execute(statement, used or None)
+
+
+def _changes_context() -> dict[str, object]:
+    offer = FIELDS["offer"]
+    return {"key": list(KEYS["offer"]), "fields": list(offer),
+            "prices": [f for f, t in offer.items() if t is FieldType.DECIMAL]}
+
+
+def changes_view_sql() -> str:
+    """The `changes` view (60_changes.sql), created with the other views on every open."""
+    return render("60_changes.sql", **_changes_context())
+
+
+def changes_sql(old: str, new: str) -> str:
+    """What changed between two relations of offers (each with a crawl_id column), by the one
+    definition of 60_changes.sql. ``old``/``new`` are table names or queries of the caller's."""
+    source = "{% from '60_changes.sql' import offer_changes with context %}{{ offer_changes(old, new) }}"
+    return _ENV.from_string(source).render(old=old, new=new, **_changes_context())
+
+
+def history_changes_sql(where_closed: str, where_opened: str) -> str:
+    """The `changes` of the stored history, restricted by the caller's conditions on the closed
+    and the opened versions (e.g. bound crawl ids), without scanning every crawl's changes."""
+    source = "{% from '60_changes.sql' import history with context %}{{ history(where_closed, where_opened) }}"
+    return _ENV.from_string(source).render(where_closed=where_closed, where_opened=where_opened,
+                                           **_changes_context())

@@ -40,8 +40,10 @@ WHERE cs.health <> 'failed';
 -- that saw the model). models_current is models_asof(now()).
 CREATE OR REPLACE MACRO models_asof(ts) AS TABLE
 WITH seen AS (
-    SELECT model_id, max(seen_at)::DATE AS last_reviewed FROM sightings
-    WHERE seen_at < asof_bound(ts) GROUP BY model_id
+    -- sightings' rows, aggregated straight from the tables: max() needs no DISTINCT first
+    SELECT o.model_id, max(c.started_at)::DATE AS last_reviewed
+    FROM observations o JOIN crawl_sources cs USING (crawl_id, source_id) JOIN crawls c USING (crawl_id)
+    WHERE cs.health <> 'failed' AND c.started_at < asof_bound(ts) GROUP BY o.model_id
 )
 SELECT v.* EXCLUDE (row_hash, valid_to, closed_by) REPLACE (typed_provenance(v.provenance) AS provenance),
        seen.last_reviewed
@@ -63,8 +65,9 @@ WHERE v.valid_from < asof_bound(ts) AND (v.valid_to IS NULL OR v.valid_to >= aso
 -- or rule 3's $0 price holds, whatever kind an earlier rule gave the route.
 CREATE OR REPLACE MACRO offers_asof(ts) AS TABLE
 WITH seen AS (
-    SELECT model_id, provider_id, variant, max(seen_at)::DATE AS last_reviewed
-    FROM sightings WHERE entity = 'offer' AND seen_at < asof_bound(ts) GROUP BY ALL
+    SELECT o.model_id, o.provider_id, o.variant, max(c.started_at)::DATE AS last_reviewed
+    FROM observations o JOIN crawl_sources cs USING (crawl_id, source_id) JOIN crawls c USING (crawl_id)
+    WHERE o.entity = 'offer' AND cs.health <> 'failed' AND c.started_at < asof_bound(ts) GROUP BY ALL
 ),
 offers AS (
     SELECT v.* EXCLUDE (row_hash, valid_to, closed_by) REPLACE (typed_provenance(v.provenance) AS provenance),
@@ -94,8 +97,9 @@ FROM offers;
 -- The benchmark scores as they stood at ts, with typed provenance and last_reviewed.
 CREATE OR REPLACE MACRO benchmarks_asof(ts) AS TABLE
 WITH seen AS (
-    SELECT model_id, benchmark_id, max(seen_at)::DATE AS last_reviewed
-    FROM sightings WHERE entity = 'benchmark' AND seen_at < asof_bound(ts) GROUP BY ALL
+    SELECT o.model_id, o.benchmark_id, max(c.started_at)::DATE AS last_reviewed
+    FROM observations o JOIN crawl_sources cs USING (crawl_id, source_id) JOIN crawls c USING (crawl_id)
+    WHERE o.entity = 'benchmark' AND cs.health <> 'failed' AND c.started_at < asof_bound(ts) GROUP BY ALL
 )
 SELECT v.* EXCLUDE (row_hash, valid_to, closed_by) REPLACE (typed_provenance(v.provenance) AS provenance),
        seen.last_reviewed
@@ -151,39 +155,8 @@ SELECT model_id, provider_id, provider_model_id, variant,
 FROM offer_versions
 ORDER BY model_id, provider_id, variant, valid_from;
 
--- What changed between consecutive crawls: offers new, retired, or changed (price moves with
--- the old and new price and the percent move). One row per offer and crawl; changed_fields names
--- every field of the offer whose value differs between the retired and the new version (every
--- column but the version bookkeeping and provenance), NULL for a new or retired offer.
-CREATE OR REPLACE VIEW changes AS
-WITH opened AS (SELECT * EXCLUDE (provenance, row_hash) FROM offer_versions WHERE opened_by IS NOT NULL),
-closed AS (SELECT * EXCLUDE (provenance, row_hash) FROM offer_versions WHERE closed_by IS NOT NULL),
-moves AS (
-    SELECT coalesce(o.opened_by, x.closed_by) AS crawl_id,
-           coalesce(o.model_id, x.model_id) AS model_id,
-           coalesce(o.provider_id, x.provider_id) AS provider_id,
-           coalesce(o.provider_model_id, x.provider_model_id) AS provider_model_id,  -- a field of the offer, not its key
-           coalesce(o.variant, x.variant) AS variant,
-           CASE WHEN x.model_id IS NULL THEN 'new offer'
-                WHEN o.model_id IS NULL THEN 'retired offer'
-                WHEN o.input_usd_per_mtok IS DISTINCT FROM x.input_usd_per_mtok
-                  OR o.output_usd_per_mtok IS DISTINCT FROM x.output_usd_per_mtok THEN 'price move'
-                ELSE 'changed' END AS change,
-           x.input_usd_per_mtok AS old_input_usd_per_mtok, o.input_usd_per_mtok AS new_input_usd_per_mtok,
-           x.output_usd_per_mtok AS old_output_usd_per_mtok, o.output_usd_per_mtok AS new_output_usd_per_mtok,
-           CASE WHEN o.model_id IS NOT NULL AND x.model_id IS NOT NULL THEN
-               list_filter(json_keys(to_json(o)), lambda f: f NOT IN ('valid_from', 'valid_to', 'opened_by', 'closed_by')
-                           AND json_extract(to_json(o), f) IS DISTINCT FROM json_extract(to_json(x), f)) END AS changed_fields
-    FROM opened o
-    FULL OUTER JOIN closed x
-      ON o.opened_by = x.closed_by AND o.model_id = x.model_id AND o.provider_id = x.provider_id
-     AND o.variant = x.variant
-)
-SELECT c.started_at AS changed_at, m.*,
-       round((m.new_input_usd_per_mtok / nullif(m.old_input_usd_per_mtok, 0) - 1) * 100, 2) AS input_change_pct,
-       round((m.new_output_usd_per_mtok / nullif(m.old_output_usd_per_mtok, 0) - 1) * 100, 2) AS output_change_pct
-FROM moves m JOIN crawls c USING (crawl_id)
-ORDER BY changed_at, model_id, provider_id, variant;
+-- The `changes` view (what changed between consecutive crawls) is defined once, in
+-- transform/60_changes.sql, and created right after these.
 
 -- Conflicts standing in the newest loaded crawl (crawl_id), with their claims typed.
 CREATE OR REPLACE VIEW conflicts AS
