@@ -15,74 +15,20 @@ from pipeline.compare import ComparisonConfig
 from pipeline.errors import LedgerError
 from pipeline.identity import creator_name
 from pipeline.suggest import similarity
+from warehouse.transform import mart
 
-CHANGES_SQL = """
-SELECT changed_at::DATE AS day, change, model_id, provider_id, provider_model_id, variant,
-       old_input_usd_per_mtok, new_input_usd_per_mtok, input_change_pct,
-       old_output_usd_per_mtok, new_output_usd_per_mtok, output_change_pct, changed_fields
-FROM changes WHERE changed_at >= CAST(? AS DATE)
-"""
+CHANGES_SQL = mart("changes_since")
 
-CONFLICTS_SQL = """
-SELECT severity, entity, model_id, provider_id, provider_model_id, variant, benchmark_id, field,
-       chosen_value, chosen_source, rule, claims
-FROM conflicts WHERE (? IS NULL OR list_contains(?::VARCHAR[], severity))
-ORDER BY CASE severity WHEN 'held' THEN 0 WHEN 'major' THEN 1 ELSE 2 END, model_id, field
-"""
+CONFLICTS_SQL = mart("conflicts_by_severity")
 
-# Every claim seen about a model up to a date, newest first (the "other values seen").
-SEEN_SQL = """
-SELECT o.entity, o.provider_id, o.provider_model_id, o.variant, o.benchmark_id, o.field, o.value, o.raw,
-       o.status, o.source_id, o.url, c.started_at::DATE AS observed
-FROM observations o JOIN crawls c USING (crawl_id)
-WHERE o.model_id = ? AND c.started_at < asof_bound(?)
-ORDER BY o.field, c.started_at DESC, o.source_id
-"""
+SEEN_SQL = mart("claims_seen")
 
-# A model nothing corroborates: one listing (one source, one provider) names it, not under its
-# creator's own API, so nothing says
-# its id is not a model others call by another id. Reviewed by people, who add an alias or
-# confirm it as a model of its own. (A model that ten providers of one catalog list under ids
-# that all resolve to it is corroborated by those spellings.)
-UNMATCHED_SQL = """
-WITH listings AS (
-    SELECT model_id, source_id, provider_id FROM observations WHERE entity = 'offer'
-    UNION
-    SELECT model_id, source_id, '' FROM observations o WHERE entity <> 'offer'
-      AND NOT EXISTS (SELECT 1 FROM observations x WHERE x.entity = 'offer' AND x.model_id = o.model_id
-                      AND x.source_id = o.source_id)
-)
-SELECT model_id, min(source_id) AS source_id, count(DISTINCT provider_id) FILTER (WHERE provider_id <> '') AS offers,
-       count(*) AS listings,
-       -- listed by its creator's own API (anthropic's claude-2.1, google-vertex's chat-bison): the id
-       -- is the creator's own spelling, nothing to match
-       bool_or(creators_own(provider_id, model_id)) AS creator_listed
-FROM listings
-WHERE model_id IN (SELECT model_id FROM models_current)
-GROUP BY model_id
-ORDER BY model_id
-"""
+UNMATCHED_SQL = mart("unmatched_models")
 
 
-# One row per model as of a date, with its cheapest tracked route (the comparison's rules:
-# standard prices of reviewed providers) from the temp table `sides` compare.prepare built.
-MODELS_SQL = """
-SELECT m.model_id, m.name, m.creator, m.context_window, m.max_output_tokens,
-       s.cheapest_input AS cheapest_input_usd_per_mtok, coalesce(s.cheapest_input_providers, []) AS cheapest_input_providers,
-       s.cheapest_output AS cheapest_output_usd_per_mtok,
-       coalesce(s.cheapest_output_providers, []) AS cheapest_output_providers,
-       coalesce(s.providers_count, 0) AS providers_count
-FROM models_asof(?) m LEFT JOIN sides s USING (model_id)
-WHERE ? IS NULL OR contains(lower(m.model_id || ' ' || coalesce(m.name, '') || ' ' || coalesce(m.creator, '')), lower(?))
-ORDER BY m.model_id
-"""
+MODELS_SQL = mart("models_with_cheapest")
 
-# A model's routes (its prices per provider) from the temp table cmp_routes of compare.prepare:
-# standard routes first, cheapest first; `kind` names a route that is never the cheapest tracked one.
-SOURCE_STATUS_SQL = """
-SELECT source_id, crawl_id, started_at::DATE AS crawled, health, pages, items, observations, errors, skipped, reason
-FROM source_status
-"""
+SOURCE_STATUS_SQL = mart("source_status")
 
 
 class AsOfError(LedgerError, ValueError):

@@ -12,42 +12,15 @@ import duckdb
 
 from pipeline.inspect import rows
 from pipeline.normalize import canonical_text
+from warehouse.transform import mart
 
-# Standing conflicts: those of the newest crawl loaded as of the date (conflicts.parquet).
-CONFLICTS_ASOF_SQL = """
-SELECT * FROM conflict_log WHERE crawl_id = (SELECT crawl_id FROM crawls WHERE started_at < asof_bound($as_of)
-                                             ORDER BY started_at DESC LIMIT 1)
-ORDER BY entity, model_id, provider_id, provider_model_id, variant, benchmark_id, field
-"""
-CONFLICTS_SQL = f"""
-SELECT l.*, coalesce(p.name, l.provider_id) AS provider_name
-FROM ({CONFLICTS_ASOF_SQL}) l LEFT JOIN providers p USING (provider_id)
-ORDER BY l.model_id, l.entity, l.provider_id, l.provider_model_id, l.variant, l.benchmark_id, l.field
-"""
+# Standing conflicts: those of the newest crawl loaded as of the date (the conflicts_asof macro;
+# export.py writes them as conflicts.parquet), with the provider's name.
+CONFLICTS_ASOF_SQL = "SELECT * FROM conflicts_asof($as_of)"
+CONFLICTS_SQL = mart("conflicts_asof_named")
+MODEL_CHANGES_SQL = mart("model_changes")
 
-# Every version of a model's facts opened by a crawl up to the date, with the version it replaced
-# (NULL: the model's first version).
-MODEL_CHANGES_SQL = """
-SELECT c.started_at AS changed_at, o.model_id, to_json(o) AS new,
-       CASE WHEN x.model_id IS NOT NULL THEN to_json(x) END AS old  -- a missing row is all NULLs in to_json
-FROM model_versions o JOIN crawls c ON c.crawl_id = o.opened_by
-LEFT JOIN model_versions x ON x.closed_by = o.opened_by AND x.model_id = o.model_id
-WHERE c.started_at < asof_bound($as_of)
-"""
-
-# Offer changes as the `changes` view defines them, with both versions for the changed values.
-OFFER_CHANGES_SQL = """
-SELECT ch.changed_at, ch.model_id, ch.provider_id, coalesce(p.name, ch.provider_id) AS provider_name,
-       ch.variant, ch.change, ch.changed_fields,
-       CASE WHEN o.model_id IS NOT NULL THEN to_json(o) END AS new, CASE WHEN x.model_id IS NOT NULL THEN to_json(x) END AS old
-FROM changes ch
-LEFT JOIN offer_versions o ON o.opened_by = ch.crawl_id AND o.model_id = ch.model_id
-     AND o.provider_id = ch.provider_id AND o.variant = ch.variant
-LEFT JOIN offer_versions x ON x.closed_by = ch.crawl_id AND x.model_id = ch.model_id
-     AND x.provider_id = ch.provider_id AND x.variant = ch.variant
-LEFT JOIN providers p ON p.provider_id = ch.provider_id
-WHERE ch.changed_at < asof_bound($as_of)
-"""
+OFFER_CHANGES_SQL = mart("offer_changes")
 
 # Version bookkeeping, not facts of the model or offer.
 BOOKKEEPING = frozenset({"valid_from", "valid_to", "opened_by", "closed_by", "provenance", "row_hash"})

@@ -22,6 +22,7 @@ from pipeline.fields import KEYS, OFFER_FIELDS, FieldType
 from pipeline.raw import FetchInfo
 from pipeline.run import RunSummary
 from warehouse import transform
+from warehouse.transform import mart
 
 # What changed is defined once, in warehouse/sql/transform/60_changes.sql (the `changes` view, the
 # reports of crawls below, and the before/after of a rebuild): an offer (model_id, provider_id,
@@ -33,21 +34,7 @@ CHANGES_OF_CRAWLS_SQL = transform.history_changes_sql(
 CHANGES_BETWEEN_SQL = transform.changes_sql("SELECT * FROM before", "SELECT * FROM after")
 ORDER_CHANGES = " ORDER BY crawl_id, model_id, provider_id, variant, provider_model_id"
 
-# A conflict of a crawl is new when the same field of the same entity had no conflict in the
-# crawl loaded just before it (every conflict of the first crawl is new).
-NEW_CONFLICTS_SQL = """
-WITH ordered AS (
-    SELECT crawl_id, lag(crawl_id) OVER (ORDER BY started_at, crawl_id) AS previous_crawl FROM crawls
-)
-SELECT l.crawl_id, l.entity, l.model_id, l.provider_id, l.provider_model_id, l.variant, l.field,
-       l.chosen_value, l.chosen_source, l.rule, l.severity, CAST(l.claims AS VARCHAR) AS claims
-FROM conflict_log l JOIN ordered c USING (crawl_id)
-WHERE l.crawl_id IN (SELECT unnest($crawl_ids::VARCHAR[]))
-  AND NOT EXISTS (SELECT 1 FROM conflict_log p
-                  WHERE p.crawl_id = c.previous_crawl AND p.entity = l.entity AND p.model_id = l.model_id
-                    AND p.provider_id = l.provider_id AND p.variant = l.variant AND p.field = l.field)
-ORDER BY l.crawl_id, l.severity, l.entity, l.model_id, l.provider_id, l.variant, l.provider_model_id, l.field
-"""
+NEW_CONFLICTS_SQL = mart("new_conflicts")
 
 # --- The current state, for a before/after comparison (a rebuild re-opens every version) ---------
 
@@ -55,15 +42,9 @@ CURRENT_OFFERS_SQL = f"""
 SELECT {", ".join([*KEYS["offer"], *OFFER_FIELDS])} FROM offers_current
 """
 
-CURRENT_CONFLICTS_SQL = """
-SELECT entity, model_id, provider_id, provider_model_id, variant, field,
-       chosen_value, chosen_source, rule, severity, CAST(to_json(claims) AS VARCHAR) AS claims, crawl_id
-FROM conflicts
-"""
+CURRENT_CONFLICTS_SQL = mart("current_conflicts")
 
-CRAWLS_ON_DAY_SQL = """
-SELECT crawl_id FROM crawls WHERE CAST(started_at AS DATE) = $day ORDER BY started_at, crawl_id
-"""
+CRAWLS_ON_DAY_SQL = mart("crawls_on_day")
 
 OfferKey = tuple[str, str, str, str]  # model_id, provider_id, provider_model_id ('' if unknown), variant
 

@@ -11,6 +11,7 @@ into the text but bound as $parameters when the statement runs.
 from __future__ import annotations
 
 import re
+from functools import cache
 
 import duckdb
 import jinja2
@@ -95,3 +96,10 @@ def history_changes_sql(where_closed: str, where_opened: str) -> str:
     source = "{% from '60_changes.sql' import history with context %}{{ history(where_closed, where_opened) }}"
     return _ENV.from_string(source).render(where_closed=where_closed, where_opened=where_opened,
                                            **_changes_context())
+
+
+@cache
+def mart(name: str) -> str:
+    """A named read query of the marts layer (warehouse/sql/marts/<name>.sql): $parameters are bound
+    by the caller."""
+    return resources.files("warehouse").joinpath("sql", "marts", f"{name}.sql").read_text()

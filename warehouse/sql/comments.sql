@@ -40,3 +40,4 @@ COMMENT ON MACRO TABLE models_asof IS 'models_asof(ts): the resolved models as t
 COMMENT ON MACRO TABLE offers_asof IS 'offers_asof(ts): the resolved offers as they stood at ts (a date = end of that day UTC), with provider_name, last_reviewed, typed provenance, route_kind and is_free_tier. offers_current = offers_asof(now()).';
 COMMENT ON MACRO TABLE benchmarks_asof IS 'benchmarks_asof(ts): the resolved benchmark scores as they stood at ts (a date = end of that day UTC), with typed provenance and last_reviewed.';
 COMMENT ON MACRO TABLE cheapest_routes_asof IS 'cheapest_routes_asof(ts): per model, the cheapest standard input and output routes as of ts, ties listed. cheapest_routes = cheapest_routes_asof(now()).';
+COMMENT ON MACRO TABLE conflicts_asof IS 'conflicts_asof(ts): the conflicts standing as of ts (a date = end of that day UTC): those the newest crawl loaded before then logged, claims as JSON text (typed_claims types them).';

@@ -158,6 +158,12 @@ ORDER BY model_id, provider_id, variant, valid_from;
 -- The `changes` view (what changed between consecutive crawls) is defined once, in
 -- transform/60_changes.sql, and created right after these.
 
+-- The conflicts standing as of ts: those logged by the newest crawl loaded before asof_bound(ts).
+CREATE OR REPLACE MACRO conflicts_asof(ts) AS TABLE
+SELECT * FROM conflict_log
+WHERE crawl_id = (SELECT crawl_id FROM crawls WHERE started_at < asof_bound(ts) ORDER BY started_at DESC LIMIT 1)
+ORDER BY entity, model_id, provider_id, provider_model_id, variant, benchmark_id, field;
+
 -- Conflicts standing in the newest loaded crawl (crawl_id), with their claims typed.
 CREATE OR REPLACE VIEW conflicts AS
 SELECT * REPLACE (typed_claims(claims) AS claims) FROM conflict_log
