@@ -172,7 +172,11 @@ def fraction_digits(d: Decimal) -> int:
     assert isinstance(exp, int)
     if exp >= 0:
         return 0
-    zeros = len(digits) - len("".join(map(str, digits)).rstrip("0"))
+    zeros = 0  # trailing zero digits (counted on the tuple: every price passes here twice)
+    for digit in reversed(digits):
+        if digit:
+            break
+        zeros += 1
     return max(0, -exp - zeros)
 
 
@@ -254,6 +258,10 @@ def is_unsafe(ch: str) -> bool:
 
 def unsafe_chars(text: str) -> list[str]:
     """The code points (``U+202E``...) of ``text`` that may not appear in an id, in order, once each."""
+    # Fast path (every id of every observation passes here): each refused category is also one
+    # str.isprintable() refuses (same Unicode database), so a printable text holds none of them.
+    if text.isprintable():
+        return []
     seen: list[str] = []
     for ch in text:
         if is_unsafe(ch):

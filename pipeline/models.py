@@ -1,6 +1,7 @@
 """Pydantic models at the stage boundaries: raw pages, observations, parse results."""
 from __future__ import annotations
 
+import functools
 import re
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -86,6 +87,13 @@ def check_value(ftype: FieldType, value: str, field: str | None = None) -> None:
         raise ValueError(why)
 
 
+@functools.lru_cache(maxsize=1 << 16)
+def _check_value_cached(ftype: FieldType, value: str, field: str) -> None:
+    """check_value of a value whose verdict depends on nothing else (not a date): a catalog states
+    the same limits, flags and prices many times over, and every observation is checked."""
+    check_value(ftype, value, field)
+
+
 class Observation(BaseModel):
     """What one source said about one field of one entity: raw text, normalized value, status."""
 
@@ -113,7 +121,10 @@ class Observation(BaseModel):
         if self.status == "known":
             if self.value is None:
                 raise ValueError(f"{self.field}: a known observation needs a value")
-            check_value(ftype, self.value, self.field)
+            if ftype is FieldType.DATE or ftype is FieldType.PARTIAL_DATE:
+                check_value(ftype, self.value, self.field)  # the range ends at today: not cached
+            else:
+                _check_value_cached(ftype, self.value, self.field)
         elif self.value is not None:
             raise ValueError(f"{self.field}: an {self.status} observation carries no value")
         for what, text in (("model id", self.model_id), ("provider id", self.provider_id),

