@@ -17,6 +17,11 @@ Figures (the last stdout line, one JSON object):
   asof_ms                          median of offers_asof(day 15), every row fetched into Arrow
   asof_model_ms                    median of one model's offers_asof(day 15), fetched into Arrow
   asof_all_vs_current              offers_asof(day 15) over offers_current, timed in the same loop
+  e2e_obs_per_s, e2e_peak_rss_mb   a synthetic catalog of 5,000 models / 50,000 offers in the LiteLLM and
+                                   models.dev formats through the real parse -> normalize -> reconcile ->
+                                   load, in a child process: observations stored per second, its peak RSS
+  real_rebuild_s, real_peak_rss_mb the three real catalogs of ../shared/real (when present) through
+                                   `llm-ledger run --live` from 127.0.0.1, export included
   exact                            true only when checked: both stores rebuild the as-of day and hold
                                    the last day as current exactly as generated (row by row), and both
                                    hold the same versions (key, facts, valid_from, valid_to)
@@ -334,6 +339,7 @@ class Bench:
     with_dlt: bool = True  # False: the ledger half only (tests/test_bench.py, --ledger-only)
     with_lake: bool = False  # True: the ledger's path into a DuckLake too (make bench; not --ledger-only)
     pairs_models: int = 2_000  # models in the comparisons.parquet export measurement
+    with_e2e: bool = True  # False: skip the end-to-end and real-catalog runs (--no-e2e)
     ledger_db: Path | None = None
     dlt_db: Path | None = None
     expected: pa.Table | None = None  # the generator's own snapshot of the as-of day
@@ -619,10 +625,29 @@ def measure_pairs_export(b: Bench) -> dict[str, object]:
     return {"pairs_export_s": round(took, 2)}
 
 
-MEASUREMENTS: list[Measurement] = [measure_loads, measure_asof, check_exact, measure_pairs_export]
+def _e2e() -> Any:
+    """bench/e2e.py, beside this file (run as a script or imported as bench.bench_load)."""
+    import importlib
+
+    return importlib.import_module(f"{__package__}.e2e" if __package__ else "e2e")
+
+
+def measure_e2e(b: Bench) -> dict[str, object]:
+    """The synthetic catalog through parse -> normalize -> reconcile -> load (bench/e2e.py)."""
+    return _e2e().measure_e2e(b) if b.with_e2e else {}
+
+
+def measure_real(b: Bench) -> dict[str, object]:
+    """The real catalogs of ../shared/real, when present (bench/e2e.py); {} with a message if not."""
+    return _e2e().measure_real(b) if b.with_e2e else {}
+
+
+MEASUREMENTS: list[Measurement] = [measure_loads, measure_asof, check_exact, measure_pairs_export, measure_e2e,
+                                   measure_real]
 # The final JSON line, in this order (the keys issue 4 asks for; asof_ms is the as-of rebuild)
 KEYS = ["ledger_s_per_day", "ducklake_load_s_per_day", "dlt_s_per_day", "speedup_vs_dlt", "ledger_db_mb", "dlt_db_mb",
-        "asof_ms", "asof_model_ms", "asof_all_vs_current", "exact", "pairs_export_s"]
+        "asof_ms", "asof_model_ms", "asof_all_vs_current", "exact", "pairs_export_s", "e2e_obs_per_s",
+        "e2e_peak_rss_mb", "real_rebuild_s", "real_peak_rss_mb"]
 
 
 def run(b: Bench) -> dict[str, object]:
@@ -657,6 +682,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="the DuckDB-file ledger only: skip dlt (no comparison figures) and DuckLake")
     ap.add_argument("--pairs-models", type=int, default=2_000,
                     help="models in the comparisons.parquet export measurement (issue 5: 2,000, ~2M pairs)")
+    ap.add_argument("--no-e2e", action="store_true",
+                    help="skip the end-to-end run of the synthetic catalog and the real catalogs (~2-3 min)")
     ap.add_argument("--keep", type=Path, help="write the databases here and keep them (default: a temp dir)")
     ap.add_argument("--out", type=Path, help="also write the figures, the scale and the notes to this JSON file")
     args = ap.parse_args(argv)
@@ -673,7 +700,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         b = Bench(scale=scale, workdir=workdir, dlt_input=args.dlt_input, with_dlt=not args.ledger_only,
                   with_lake=not args.ledger_only,
-                  pairs_models=args.pairs_models)
+                  pairs_models=args.pairs_models, with_e2e=not args.no_e2e)
         figures = run(b)
         took = round(time.perf_counter() - started, 1)
         log("notes: " + json.dumps(b.notes, default=str))
