@@ -3,9 +3,9 @@
 One run generates a deterministic synthetic catalog (10,000 models x 20 provider offers, 30 daily
 full snapshots; each day ~1% of offers change price, 0.2% vanish, 0.2% appear) and loads each day,
 generated once, into two DuckDB files, timing each load on its own and alternating which goes first:
-once through the project's real path (warehouse.connection.connect, a TEMP stage_offers with the
-row hash of pipeline.reconcile, warehouse.load.apply_versions running the SCD2 layer (warehouse/sql/
-transform/50_scd2.sql), one
+once through the project's real path (warehouse.connection.connect; the day as the stage relation
+stage_offers, a view over its Arrow table with the row hash of pipeline.reconcile;
+warehouse.load.apply_versions running the SCD2 layer, warehouse/sql/transform/50_scd2.sql; one
 transaction per day) and once through a dlt pipeline with the `scd2` merge strategy. Both are fed
 the same Arrow table and both pay for the same row hash (dlt needs it as its row version column).
 
@@ -217,7 +217,7 @@ class LedgerLoader:
     def __init__(self, db: Path) -> None:
         self.db = db
         self.con = connect(db)
-        self.split: list[tuple[float, float]] = []  # per day: stage seconds, apply seconds
+        self.split: list[tuple[float, float]] = []  # per day: SCD2 layer seconds, commit seconds
         # reconcile builds every stage table the SCD2 layer reads; this bench resolves offers only
         for entity in (e for e in FIELDS if e != "offer"):
             self.con.execute(f"CREATE OR REPLACE TEMP TABLE {transform.stage_table(entity)} AS SELECT * EXCLUDE "
@@ -226,26 +226,28 @@ class LedgerLoader:
     def load(self, d: Day) -> str:
         con = self.con
         con.execute("BEGIN TRANSACTION")
+        t0 = time.perf_counter()
+        con.register("day_offers", d.offers)
         try:
-            t0 = time.perf_counter()
-            con.register("day_offers", d.offers)
             con.execute(STAGE_OFFERS_SQL)
-            con.unregister("day_offers")
-            t1 = time.perf_counter()
             stats = apply_versions(con, f"bench-{d.day:02d}", d.ts)
+            t1 = time.perf_counter()
             con.execute("COMMIT")
-            # where the time goes: staging (mostly the row hash) against the SCD2 layer + commit
+            # where the time goes: the SCD2 layer (reading the day, hashing it, diff, close, open)
+            # against the commit
             self.split.append((t1 - t0, time.perf_counter() - t1))
         except BaseException:
             con.execute("ROLLBACK")
             raise
+        finally:
+            con.unregister("day_offers")
         return f"+{stats.offers_opened} -{stats.offers_closed} versions"
 
     def close(self, notes: dict[str, object]) -> None:
         self.con.execute("CHECKPOINT")
         notes["ledger_versions"] = self.con.execute("SELECT count(*) FROM offer_versions").fetchall()[0][0]
-        notes["ledger_stage_s_per_day"] = round(per_day([a for a, _ in self.split]), 4)
-        notes["ledger_apply_s_per_day"] = round(per_day([b for _, b in self.split]), 4)
+        notes["ledger_apply_s_per_day"] = round(per_day([a for a, _ in self.split]), 4)
+        notes["ledger_commit_s_per_day"] = round(per_day([b for _, b in self.split]), 4)
         self.con.close()
 
 
@@ -364,8 +366,11 @@ def db_mb(path: Path) -> float:
     return round(size / 1_000_000, 2)
 
 
+# The day's resolved offers as the stage relation the SCD2 layer reads (key, facts, provenance,
+# row hash): a view over the day's Arrow table, so the day is read and hashed as the load reads it,
+# not copied into a table first. (A crawl's stage is a table: reconcile's pivot of the winners.)
 STAGE_OFFERS_SQL = f"""
-CREATE OR REPLACE TEMP TABLE stage_offers AS
+CREATE OR REPLACE TEMP VIEW stage_offers AS
 SELECT *, {_hash(FACT_COLUMNS)} AS row_hash FROM (
     SELECT {", ".join(FACT_COLUMNS)}, CAST('{{}}' AS JSON) AS provenance FROM day_offers
 )
