@@ -95,9 +95,11 @@ def test_the_exactness_check_can_fail(loaded: Bench, snapshots: list[pa.Table]) 
 def test_ledger_only_run_prints_the_figures(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "results.json"
     assert main(["--models", "10", "--providers", "3", "--days", "3", "--as-of-day", "2", "--ledger-only",
-                 "--pairs-models", "40", "--out", str(out)]) == 0
+                 "--pairs-models", "40", "--no-e2e", "--out", str(out)]) == 0  # e2e: tests/test_bench_e2e.py
     line = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert line["exact"] is True and line["asof_ms"] > 0 and line["pairs_export_s"] > 0
+    assert line["asof_model_ms"] > 0 and line["asof_all_vs_current"] > 0
+    assert "e2e_obs_per_s" not in line and "real_rebuild_s" not in line
     assert list(line) == [k for k in KEYS if k in line] and "dlt_s_per_day" not in line
     report = json.loads(out.read_text())
     assert report["figures"] == line and report["scale"]["days"] == 3
