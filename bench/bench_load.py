@@ -606,26 +606,24 @@ def measure_pairs_export(b: Bench) -> dict[str, object]:
     from datetime import date
 
     from pipeline import compare
-    from pipeline.export import _copy
+    from pipeline.export import write_comparisons
 
     db = b.workdir / "pairs.duckdb"
     _pairs_warehouse(db, b.pairs_models, b.scale.seed)
     con = connect(db)
     try:
-        out = b.workdir / "comparisons.parquet"
         t0 = time.perf_counter()
         columns = compare.prepare(con, date(2026, 6, 2), compare.load_comparison_config())
-        con.execute(compare.ALL_PAIRS_SQL)
-        _copy(con, compare.pairs_sql(columns), out)
+        files = [b.workdir / f for f in write_comparisons(con, columns, b.workdir).files]  # comparisons.parquet
         took = time.perf_counter() - t0
-        rows = con.execute(f"SELECT count(*) FROM read_parquet('{out}')").fetchall()[0][0]
+        rows = con.execute("SELECT count(*) FROM read_parquet($f)", {"f": [str(f) for f in files]}).fetchall()[0][0]
     finally:
         con.close()
     expected = b.pairs_models * (b.pairs_models - 1) // 2
     if rows != expected:  # every pair, once
         raise AssertionError(f"comparisons.parquet has {rows} rows, expected {expected}")
     b.notes["pairs"] = rows
-    b.notes["pairs_parquet_mb"] = round(out.stat().st_size / 1_000_000, 1)
+    b.notes["pairs_parquet_mb"] = round(sum(f.stat().st_size for f in files) / 1_000_000, 1)
     log(f"pairs export: {rows} pairs of {b.pairs_models} models in {took:.1f} s")
     return {"pairs_export_s": round(took, 2)}
 

@@ -1,8 +1,11 @@
 """Comparison figures of model pairs, computed set-wise in DuckDB.
 
-One SQL computes every figure for a list of ordered pairs: every pair of models with an offer
-for comparisons.parquet, the configured pairs for their JSON files. So the parquet rows and the
-JSON records can never disagree. Python only reshapes a flat row into the nested record.
+The figures of a list of ordered pairs are computed in SQL: pairs_sql for the configured pairs of
+the JSON files, all_pairs_sql for every pair of models with an offer (comparisons.parquet: millions
+of rows, so its list figures use per-model bit strings and its rows come out in order unsorted). Both
+take their scalar figures from one text (_figures), and tests/test_all_pairs.py checks that they give
+the same rows, so the parquet rows and the JSON records cannot disagree. Python only reshapes a flat
+row into the nested record.
 
 Standard and non-standard routes. Every figure of "the cheapest tracked route" counts standard
 on-demand routes only. A route (offer) is non-standard when its variant ('' or '/'-joined parts such
@@ -50,6 +53,9 @@ from pipeline.normalize import parameters_label, price_label, token_label
 from pipeline.providers import load_providers
 from pipeline.records import SCHEMA_VERSION, ComparisonRecord, RouteKind, fact_sources
 from pipeline.resources import COMPARISONS_FILE, read_yaml  # package data: pipeline/comparisons.yaml
+
+# all_pairs_sql joins capability names with ',' and splits them again
+assert not any("," in c for c in CAPABILITIES), CAPABILITIES
 
 
 class Weights(BaseModel):
@@ -375,23 +381,31 @@ def _capability_split() -> str:
     )
 
 
+def _figures(a: str, b: str) -> str:
+    """The scalar pair figures, over side columns named f"{a}<column>" and f"{b}<column>" ("a." for a
+    join of `sides`, "a_" for the all-pairs rows): one text for both, so they cannot disagree."""
+    return f"""least({a}last_reviewed, {b}last_reviewed) AS last_reviewed,
+       CASE WHEN {a}cheapest_input < {b}cheapest_input THEN 'a' WHEN {a}cheapest_input > {b}cheapest_input THEN 'b'
+            WHEN {a}cheapest_input = {b}cheapest_input THEN 'tie' END AS cheaper,
+       pct2(hi({a}cheapest_input, {b}cheapest_input), lo({a}cheapest_input, {b}cheapest_input)) AS cheaper_pct,
+       ratio2(hi({a}cheapest_input, {b}cheapest_input), lo({a}cheapest_input, {b}cheapest_input)) AS input_price_ratio,
+       ratio2(hi({a}cheapest_output, {b}cheapest_output), lo({a}cheapest_output, {b}cheapest_output)) AS output_price_ratio,
+       ratio2(hi({a}blended_3_1, {b}blended_3_1), lo({a}blended_3_1, {b}blended_3_1)) AS blended_3_1_ratio,
+       abs({a}blended_70_30 - {b}blended_70_30) AS blended_70_30_gap_usd,
+       abs({a}cheapest_input - {b}cheapest_input) AS input_price_gap_usd,
+       abs({a}cheapest_output - {b}cheapest_output) AS output_price_gap_usd,
+       abs({a}monthly - {b}monthly) AS monthly_gap_usd,
+       CASE WHEN {a}context_window > {b}context_window THEN 'a' WHEN {a}context_window < {b}context_window THEN 'b'
+            WHEN {a}context_window = {b}context_window THEN 'tie' END AS context_leader"""
+
+
 def pairs_sql(side_columns: list[str]) -> str:
+    """Every figure of the ordered pairs in temp table pair_list, ordered by (a, b): the configured
+    pairs of the JSON files. The all-pairs parquet is ALL_PAIRS_PARQUET_SQL (the same figures)."""
     sides = ",\n       ".join([f"a.{c} AS a_{c}" for c in side_columns] + [f"b.{c} AS b_{c}" for c in side_columns])
     return f"""
 SELECT {sides},
-       least(a.last_reviewed, b.last_reviewed) AS last_reviewed,
-       CASE WHEN a.cheapest_input < b.cheapest_input THEN 'a' WHEN a.cheapest_input > b.cheapest_input THEN 'b'
-            WHEN a.cheapest_input = b.cheapest_input THEN 'tie' END AS cheaper,
-       pct2(hi(a.cheapest_input, b.cheapest_input), lo(a.cheapest_input, b.cheapest_input)) AS cheaper_pct,
-       ratio2(hi(a.cheapest_input, b.cheapest_input), lo(a.cheapest_input, b.cheapest_input)) AS input_price_ratio,
-       ratio2(hi(a.cheapest_output, b.cheapest_output), lo(a.cheapest_output, b.cheapest_output)) AS output_price_ratio,
-       ratio2(hi(a.blended_3_1, b.blended_3_1), lo(a.blended_3_1, b.blended_3_1)) AS blended_3_1_ratio,
-       abs(a.blended_70_30 - b.blended_70_30) AS blended_70_30_gap_usd,
-       abs(a.cheapest_input - b.cheapest_input) AS input_price_gap_usd,
-       abs(a.cheapest_output - b.cheapest_output) AS output_price_gap_usd,
-       abs(a.monthly - b.monthly) AS monthly_gap_usd,
-       CASE WHEN a.context_window > b.context_window THEN 'a' WHEN a.context_window < b.context_window THEN 'b'
-            WHEN a.context_window = b.context_window THEN 'tie' END AS context_leader,
+       {_figures("a.", "b.")},
        list_sort(list_intersect(a.providers, b.providers)) AS provider_overlap,
        {_capability_split()},
        list_transform(
@@ -403,6 +417,139 @@ JOIN sides a ON a.model_id = p.a_id
 JOIN sides b ON b.model_id = p.b_id
 ORDER BY p.a_id, p.b_id
 """
+
+
+# ---------------------------------------------------------------------------------------------
+# Every pair, for comparisons.parquet (millions of rows: 2,000 models are 1,999,000 pairs).
+#
+# Why not pairs_sql over all pairs: its list figures ran per pair (list_intersect of provider
+# structs, lambdas over capabilities and benchmarks), and its ORDER BY sorted the whole wide row
+# (about half the time), and DuckDB writes a join's output on one thread. Here:
+#   - what a figure needs from one model is computed once per model (pair_sides): its providers
+#     and benchmarks as ranks in one global order, and as bit strings of those ranks, so a pair
+#     tests "any shared?" with one AND and builds a list only when there is one;
+#   - pairs come from pair_index, a narrow table of model positions (a, b) stored in (a, b) order,
+#     which is model_id order; each side column is one list per column in the one-row table
+#     pair_columns, read by position (list[a], list[b]). A scan of one table joined to a single
+#     row keeps the scan's order, and DuckDB writes it on every thread in that order
+#     (BATCH_COPY_TO_FILE), so there is no sort: the file's order is pair_index's.
+# tests/test_compare_routes.py checks that both SQLs give the same rows in the same order.
+
+# Per side (model with an offer), in model_id order: position 1..n and the per-model helpers.
+# Bit strings carry a leading unused bit so that they are never empty (rank r is bit r).
+PAIR_SIDES_SQL = """
+CREATE OR REPLACE TEMP TABLE pair_providers AS
+SELECT p AS provider, row_number() OVER (ORDER BY p)::INTEGER AS r
+FROM (SELECT DISTINCT unnest(providers) AS p FROM sides);
+CREATE OR REPLACE TEMP TABLE pair_benchmarks AS
+SELECT id, row_number() OVER (ORDER BY id)::INTEGER AS r
+FROM (SELECT DISTINCT b.id FROM (SELECT unnest(benchmarks) AS b FROM sides));
+CREATE OR REPLACE TEMP TABLE pair_sides AS
+WITH provider_ranks AS (
+    SELECT model_id, list(r ORDER BY r) AS ranks
+    FROM (SELECT model_id, unnest(providers) AS provider FROM sides) JOIN pair_providers USING (provider)
+    GROUP BY model_id
+), benchmark_ranks AS (
+    SELECT model_id, list(struct_pack(id := b.id, name := b.name, score := b.score, r := r) ORDER BY b.id, r) AS ranked,
+           list(r) AS ranks
+    FROM (SELECT model_id, unnest(benchmarks) AS b FROM sides) s JOIN pair_benchmarks p ON p.id = s.b.id
+    GROUP BY model_id
+)
+SELECT row_number() OVER (ORDER BY s.model_id)::INTEGER AS pos, s.*,
+       coalesce(pr.ranks, []) AS provider_ranks,
+       ('0' || array_to_string(list_transform(range(1, (SELECT count(*) FROM pair_providers) + 1),
+            lambda k: CASE WHEN list_contains(coalesce(pr.ranks, []), k) THEN '1' ELSE '0' END), ''))::BIT AS provider_bits,
+       coalesce(br.ranked, []) AS benchmarks_ranked,
+       ('0' || array_to_string(list_transform(range(1, (SELECT count(*) FROM pair_benchmarks) + 1),
+            lambda k: CASE WHEN list_contains(coalesce(br.ranks, []), k) THEN '1' ELSE '0' END), ''))::BIT AS benchmark_bits
+FROM sides s LEFT JOIN provider_ranks pr USING (model_id) LEFT JOIN benchmark_ranks br USING (model_id)
+ORDER BY pos
+"""
+PAIR_HELPER_COLUMNS = ("provider_ranks", "provider_bits", "benchmarks_ranked", "benchmark_bits")
+
+# The ordered pairs whose first model is at positions first..last (1-based, of n models), in
+# (a, b) order: a narrow table, so its ORDER BY is cheap; the parquet keeps its order.
+PAIR_INDEX_SQL = """
+CREATE OR REPLACE TEMP TABLE pair_index AS
+SELECT a::INTEGER AS a, unnest(range(a + 1, $models + 1))::INTEGER AS b
+FROM range($first, $last + 1) t(a)
+ORDER BY a, b
+"""
+PAIR_COUNT_SQL = "SELECT count(*) FROM pair_sides"
+
+
+def pair_columns_sql(side_columns: list[str]) -> str:
+    """The one-row table pair_columns: each side column (and helper) as one list in position order,
+    and every provider in rank order (what a provider rank stands for)."""
+    lists = ", ".join(f'list("{c}" ORDER BY pos) AS "{c}"' for c in [*side_columns, *PAIR_HELPER_COLUMNS])
+    return (f"CREATE OR REPLACE TEMP TABLE pair_columns AS SELECT {lists}, "
+            "(SELECT list(provider ORDER BY r) FROM pair_providers) AS providers_by_rank FROM pair_sides")
+
+
+def _listed(cond: str) -> str:
+    """The capabilities for which `cond` holds ({c} is a supports_* column), in CAPABILITIES order,
+    as VARCHAR[]: joined into one text and split, which runs as plain vector functions (a list
+    filter's lambda per pair cost more than the rest of the capability figures together)."""
+    items = ", ".join(f"CASE WHEN {cond.format(c=f'supports_{c}')} THEN '{c}' END" for c in CAPABILITIES)
+    return f"coalesce(string_split(nullif(concat_ws(',', {items}), ''), ','), [])"
+
+
+def all_pairs_sql(side_columns: list[str]) -> str:
+    """The rows of comparisons.parquet for the pairs in pair_index, in its order: the same columns
+    and values as pairs_sql over every pair (after prepare_all_pairs)."""
+    picked = [*side_columns, *PAIR_HELPER_COLUMNS]
+    inner = ",\n           ".join([f'c."{x}"[p.a] AS "a_{x}"' for x in picked] + [f'c."{x}"[p.b] AS "b_{x}"' for x in picked])
+    sides = ",\n       ".join([f'"a_{x}"' for x in side_columns] + [f'"b_{x}"' for x in side_columns])
+    return f"""
+SELECT {sides},
+       {_figures("a_", "b_")},
+       CASE WHEN bit_count(a_provider_bits & b_provider_bits) = 0 THEN []
+            ELSE list_select(providers_by_rank, list_filter(b_provider_ranks, lambda r: get_bit(a_provider_bits, r) = 1))
+       END AS provider_overlap,
+       {_listed("a_{c} AND b_{c} IS NOT DISTINCT FROM false")} AS only_a,
+       {_listed("b_{c} AND a_{c} IS NOT DISTINCT FROM false")} AS only_b,
+       {_listed("a_{c} AND b_{c}")} AS shared_capabilities,
+       CASE WHEN bit_count(a_benchmark_bits & b_benchmark_bits) = 0 THEN []
+            ELSE list_transform(list_filter(a_benchmarks_ranked, lambda x: get_bit(b_benchmark_bits, x.r) = 1),
+                                lambda x: struct_pack(id := x.id, name := x.name, a := x.score,
+                                                      b := list_filter(b_benchmarks_ranked, lambda y: y.r = x.r)[1].score))
+       END AS shared_benchmarks
+FROM (
+    SELECT {inner},
+           c.providers_by_rank
+    FROM pair_index p, pair_columns c
+)
+"""
+
+
+def prepare_all_pairs(con: duckdb.DuckDBPyConnection, side_columns: list[str]) -> int:
+    """Build pair_sides and pair_columns from `sides` (after prepare()); returns the number of sides
+    (models with an offer). Then, per block of first models: pair_index(con, first, last, n), and
+    write all_pairs_sql(columns)."""
+    con.execute(PAIR_SIDES_SQL)
+    con.execute(pair_columns_sql(side_columns))
+    return int(con.execute(PAIR_COUNT_SQL).fetchone()[0])  # type: ignore[index]
+
+
+def pair_index(con: duckdb.DuckDBPyConnection, first: int, last: int, models: int) -> None:
+    """pair_index for the first models at positions first..last (1-based) of `models` sides."""
+    con.execute(PAIR_INDEX_SQL, {"first": first, "last": last, "models": models})
+
+
+def pair_blocks(models: int, max_pairs: int) -> list[tuple[int, int]]:
+    """Consecutive blocks (first, last) of first-model positions, each with at most max_pairs pairs
+    (or one model's pairs, if more): position a is the first model of models - a pairs."""
+    blocks: list[tuple[int, int]] = []
+    first, pairs = 1, 0
+    for a in range(1, models):
+        n = models - a
+        if pairs and pairs + n > max_pairs:
+            blocks.append((first, a - 1))
+            first, pairs = a, 0
+        pairs += n
+    if pairs:
+        blocks.append((first, models - 1))
+    return blocks
 
 
 def prepare(con: duckdb.DuckDBPyConnection, as_of: date, config: ComparisonConfig) -> list[str]:

@@ -225,6 +225,40 @@ def _copy(con: duckdb.DuckDBPyConnection, query: str, path: Path) -> None:
     con.execute(f"COPY ({query}) TO '{escaped}' (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880)")
 
 
+# Pairs per comparisons parquet file. Up to this many (about 2,800 models) the export writes one
+# comparisons.parquet; beyond, comparisons-00000.parquet, comparisons-00001.parquet, ... each
+# holding the pairs of a block of consecutive first models, so that an export of any catalog size
+# holds one block in memory at a time (10,000 models: 49,995,000 pairs).
+PAIRS_PER_FILE = 4_000_000
+COMPARISONS_PARQUET = "comparisons.parquet"
+COMPARISONS_PART = "comparisons-{:05d}.parquet"
+
+
+@dataclass(frozen=True)
+class ComparisonsWritten:
+    pairs: int
+    files: tuple[str, ...]  # names in the export folder, in row order
+
+
+def write_comparisons(con: duckdb.DuckDBPyConnection, columns: list[str], folder: Path,
+                      max_pairs: int = PAIRS_PER_FILE) -> ComparisonsWritten:
+    """Write every pair of the sides (compare.prepare) as comparisons parquet into ``folder``,
+    ordered by (a_model_id, b_model_id): one comparisons.parquet when the pairs fit in max_pairs,
+    else one file per block of first models (COMPARISONS_PART, numbered in row order; reading them
+    in name order, `read_parquet('comparisons*.parquet')`, gives the same rows in the same order).
+    Memory is bounded by one block: its pair_index and DuckDB's buffered row groups."""
+    models = compare.prepare_all_pairs(con, columns)
+    blocks = compare.pair_blocks(models, max_pairs)
+    query = compare.all_pairs_sql(columns)
+    names = [COMPARISONS_PARQUET] if len(blocks) <= 1 else [COMPARISONS_PART.format(i) for i in range(len(blocks))]
+    pairs = 0
+    for name, (first, last) in zip(names, blocks or [(1, 0)]):  # no pair: an empty file with the columns
+        compare.pair_index(con, first, last, models)
+        _copy(con, query, folder / name)
+        pairs += sum(models - a for a in range(first, last + 1))
+    return ComparisonsWritten(pairs, tuple(names))
+
+
 NEWEST_CRAWL_SQL = """
 SELECT crawl_id, started_at FROM crawls WHERE started_at < asof_bound($as_of)
 ORDER BY started_at DESC, crawl_id DESC LIMIT 1
@@ -279,9 +313,7 @@ def _write_folder(con: duckdb.DuckDBPyConnection, tmp: Path, as_of: date,
           .replace("$as_of", day), tmp / "conflicts.parquet")
     columns = compare.prepare(con, as_of, config)
     pricing = compare.model_pricing(con, as_of)
-    con.execute(compare.ALL_PAIRS_SQL)
-    _copy(con, compare.pairs_sql(columns), tmp / "comparisons.parquet")
-    n_pairs = con.execute("SELECT count(*) FROM pair_list").fetchone()[0]  # type: ignore[index]
+    n_pairs = write_comparisons(con, columns, tmp).pairs
 
     # JSON: lists, one file per model, one per configured pair, an index
     for name, list_type, records in (("models", ModelList, models), ("offers", OfferList, offers),

@@ -729,7 +729,11 @@ class ManifestRecord(_Record):
     newest_crawl_id: str | None
     """The newest crawl in the export."""
     counts: dict[str, int]
-    """Records per dataset (models, offers, benchmarks, comparisons, comparison_files)."""
+    """Records per dataset (models, offers, benchmarks, comparisons, comparison_files). `comparisons`
+    counts the rows of the comparisons parquet: every pair of models with an offer, ordered by
+    (a_model_id, b_model_id), in comparisons.parquet, or, beyond 4,000,000 pairs, in
+    comparisons-00000.parquet, comparisons-00001.parquet, ... (blocks of consecutive first models;
+    read in name order they are the same rows in the same order: read_parquet('comparisons*.parquet'))."""
     missing_pairs: list[list[str]]
     """Configured pairs with no comparison file as of this date ([a, b]: a model unknown or without any offer)."""
     last_reviewed: ReviewedRange
