@@ -52,7 +52,7 @@ from pipeline.records import (FILE_KINDS, RECORD_TYPES, SCHEMA_VERSION, Benchmar
                               json_schema)
 from pipeline.errors import LedgerError
 from pipeline.inspect import rows
-from pipeline.model_log import CONFLICTS_ASOF_SQL, changes_by_model, conflicts_by_model
+from pipeline.model_log import changes_by_model, conflicts_by_model
 
 VERSIONS_DIR = "versions"
 LATEST = "latest"
@@ -192,6 +192,18 @@ SELECT * FROM price_history WHERE valid_from < asof_bound($as_of) ORDER BY model
 """
 
 
+# The parquet datasets: the JSON lists' queries, with provenance and claims as JSON text.
+_TYPED = f"SELECT * REPLACE ({provenance_sql('provenance')} AS provenance)"
+PARQUET_SQL = {
+    "models": f"{_TYPED} FROM models_asof($as_of) ORDER BY model_id",
+    "offers": f"{_TYPED} FROM offers_asof($as_of) ORDER BY model_id, provider_id, provider_model_id, variant",
+    "benchmarks": f"{_TYPED} FROM benchmarks_asof($as_of) ORDER BY model_id, benchmark_id",
+    "price_history": PRICE_HISTORY_SQL,
+    "conflicts": "SELECT * REPLACE (CAST(claims AS VARCHAR) AS claims) FROM conflicts_asof($as_of) "
+                 "ORDER BY entity, model_id, provider_id, provider_model_id, variant, benchmark_id, field",
+}
+
+
 def safe_name(text: str) -> str:
     """A file name that stays in its folder whatever the id holds ('/', '..', unicode):
     readable when the id is plain, with a short hash when anything had to change."""
@@ -217,12 +229,13 @@ def benchmark_records(con: duckdb.DuckDBPyConnection, as_of: date) -> list[Bench
     return out
 
 
-def _copy(con: duckdb.DuckDBPyConnection, query: str, path: Path) -> None:
-    # COPY takes no prepared parameters; callers inline only dates from date objects. The query
+def _copy(con: duckdb.DuckDBPyConnection, query: str, path: Path, params: dict[str, Any] | None = None) -> None:
+    # The query's $parameters are bound (the path is the one thing written into the text). It
     # orders its rows by a total key; DuckDB writes ordered rows in the same row groups and bytes
     # whatever the thread count (the row group size is stated so that a changed default is seen).
     escaped = str(path).replace("'", "''")
-    con.execute(f"COPY ({query}) TO '{escaped}' (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880)")
+    con.execute(f"COPY ({query}) TO '{escaped}' (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880)",
+                params or None)
 
 
 # Pairs per comparisons parquet file. Up to this many (about 2,800 models) the export writes one
@@ -302,15 +315,11 @@ def _write_folder(con: duckdb.DuckDBPyConnection, tmp: Path, as_of: date,
     models = model_records(con, as_of)
     offers = offer_records(con, as_of)
     benchmarks = benchmark_records(con, as_of)
-    day = f"'{as_of.isoformat()}'"
+    day = {"as_of": as_of.isoformat()}
 
     # parquet: the datasets, prices DECIMAL(18,9), provenance and claims as JSON text
-    typed = f"SELECT * REPLACE ({provenance_sql('provenance')} AS provenance)"
-    for name, sql in (("models", MODELS_SQL), ("offers", OFFERS_SQL), ("benchmarks", BENCHMARKS_SQL)):
-        _copy(con, sql.replace("SELECT *", typed, 1).replace("$as_of", day), tmp / f"{name}.parquet")
-    _copy(con, PRICE_HISTORY_SQL.replace("$as_of", day), tmp / "price_history.parquet")
-    _copy(con, CONFLICTS_ASOF_SQL.replace("SELECT *", "SELECT * REPLACE (CAST(claims AS VARCHAR) AS claims)", 1)
-          .replace("$as_of", day), tmp / "conflicts.parquet")
+    for name, sql in PARQUET_SQL.items():
+        _copy(con, sql, tmp / f"{name}.parquet", day)
     columns = compare.prepare(con, as_of, config)
     pricing = compare.model_pricing(con, as_of)
     n_pairs = write_comparisons(con, columns, tmp).pairs

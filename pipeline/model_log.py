@@ -16,7 +16,6 @@ from warehouse.transform import mart
 
 # Standing conflicts: those of the newest crawl loaded as of the date (the conflicts_asof macro;
 # export.py writes them as conflicts.parquet), with the provider's name.
-CONFLICTS_ASOF_SQL = "SELECT * FROM conflicts_asof($as_of)"
 CONFLICTS_SQL = mart("conflicts_asof_named")
 MODEL_CHANGES_SQL = mart("model_changes")
 
