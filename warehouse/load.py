@@ -37,22 +37,22 @@ class VersionStats:
     benchmarks_closed: int = 0
 
 
+# Whether an entity has anything to version: staged rows, or open versions that may have to close.
+ANY_WORK_SQL = "SELECT EXISTS (SELECT 1 FROM {stage}) OR EXISTS (SELECT 1 FROM {versions} WHERE valid_to IS NULL)"
+DIFF_COUNTS_SQL = "SELECT count(new_hash), count(old_hash) FROM diff_{entity}"
+
+
 def apply_versions(con: duckdb.DuckDBPyConnection, crawl_id: str, ts: datetime) -> VersionStats:
     """The SCD2 layer (warehouse/sql/transform/50_scd2.sql, per entity) over the stage tables
-    reconcile built (layer 40)."""
+    reconcile built (layer 40). Returns the versions opened and closed per entity (from the diff,
+    not by scanning the whole history for this crawl's id)."""
     params = {"ts": ts, "crawl_id": crawl_id}
+    counts: dict[str, int] = {}
     for entity in ENTITIES:
-        transform.run(con, "50_scd2.sql", params, **transform.entity_context(entity))
-
-    def count(entity: str, column: str) -> int:
-        # From the diff, not by scanning the whole history for this crawl's id.
-        return int(con.execute(f"SELECT count(*) FROM diff_{entity} WHERE {column} IS NOT NULL").fetchall()[0][0])
-
-    return VersionStats(
-        models_opened=count("model", "new_hash"),
-        models_closed=count("model", "old_hash"),
-        offers_opened=count("offer", "new_hash"),
-        offers_closed=count("offer", "old_hash"),
-        benchmarks_opened=count("benchmark", "new_hash"),
-        benchmarks_closed=count("benchmark", "old_hash"),
-    )
+        context = transform.entity_context(entity)
+        opened = closed = 0
+        if con.execute(ANY_WORK_SQL.format(**context)).fetchone()[0]:  # e.g. no benchmarks at all: nothing to do
+            transform.run(con, "50_scd2.sql", params, **context)
+            opened, closed = con.execute(DIFF_COUNTS_SQL.format(entity=entity)).fetchone()
+        counts[f"{entity}s_opened"], counts[f"{entity}s_closed"] = int(opened), int(closed)
+    return VersionStats(**counts)
