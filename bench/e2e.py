@@ -22,8 +22,10 @@ Two measurements, plain functions taking the bench's ``Bench`` (duck-typed: ``sc
     e2e_obs_per_s    rows of the warehouse's ``observations`` table after the run, divided by the
                      wall time of that rebuild_warehouse call (in the child: imports and
                      interpreter start are not counted; they are in ``b.notes["e2e_child_wall_s"]``)
-    e2e_peak_rss_mb  the child's peak RSS (``os.wait4`` rusage ``ru_maxrss``), so the bench
-                     process's own memory (and the generated catalog it holds) does not count
+    e2e_peak_rss_mb  the child's peak RSS (``os.wait4`` rusage ``ru_maxrss``, read by a small
+                     launcher process the child is forked from: Linux carries the RSS high-water mark
+                     of the process a child is forked from into the child's, so the bench's own
+                     memory would otherwise count)
 
     ``b.notes`` gets the counts (observations, models, offers, pages' MB), where the time goes
     (``e2e_stage_s``: check (the archive's sha256s), parse (read + parse + normalize into
@@ -362,25 +364,40 @@ def child_env() -> dict[str, str]:
     return env
 
 
-def run_child(cmd: list[str], log_file: Path, timeout_s: float = 1800) -> ChildRun:
-    """Run ``cmd`` and wait for it with os.wait4, whose rusage is this child's (and its waited-for
-    descendants') alone: the bench process's memory is not in it."""
-    with open(log_file, "w") as out:
-        t0 = time.perf_counter()
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=child_env(), stdout=out, stderr=subprocess.STDOUT)
-        deadline = t0 + timeout_s
-        while True:
-            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-            if pid:
-                break
-            if time.perf_counter() > deadline:
-                proc.kill()
-                pid, status, usage = os.wait4(proc.pid, 0)
-                break
-            time.sleep(0.02)
-        wall = time.perf_counter() - t0
+def launch(rss_file: Path, cmd: list[str], timeout_s: float) -> int:
+    """Run in a small launcher process: run ``cmd``, wait for it with os.wait4 and write its peak
+    RSS. Linux carries a process's RSS high-water mark across fork and exec into its rusage, so a
+    child forked straight from the bench (gigabytes after the loads) would report the bench's
+    size; forked from this launcher (a fresh interpreter), it reports its own."""
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd)
+    deadline = t0 + timeout_s
+    while True:
+        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+        if pid:
+            break
+        if time.perf_counter() > deadline:
+            proc.kill()
+            pid, status, usage = os.wait4(proc.pid, 0)
+            break
+        time.sleep(0.02)
+    wall = time.perf_counter() - t0
     proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here: Popen must not wait again
-    return ChildRun(proc.returncode, wall, round(usage.ru_maxrss / 1024, 1), log_file.read_text(errors="replace"))
+    rss_file.write_text(json.dumps({"rc": proc.returncode, "wall_s": wall, "maxrss_kb": usage.ru_maxrss}))
+    return proc.returncode
+
+
+def run_child(cmd: list[str], log_file: Path, timeout_s: float = 1800) -> ChildRun:
+    """Run ``cmd`` through the launcher (see launch) and return its exit code, wall time and peak
+    RSS (ru_maxrss of os.wait4: the child's and its waited-for descendants' maximum)."""
+    rss_file = log_file.with_suffix(".rss.json")
+    launcher = [sys.executable, str(Path(__file__).resolve()), "--launch", str(rss_file),
+                "--timeout", str(timeout_s), "--", *cmd]
+    with open(log_file, "w") as out:
+        subprocess.run(launcher, cwd=ROOT, env=child_env(), stdout=out, stderr=subprocess.STDOUT,
+                       timeout=timeout_s + 60, check=False)
+    got = json.loads(rss_file.read_text()) if rss_file.exists() else {"rc": -1, "wall_s": 0.0, "maxrss_kb": 0}
+    return ChildRun(got["rc"], got["wall_s"], round(got["maxrss_kb"] / 1024, 1), log_file.read_text(errors="replace"))
 
 
 def _count(db: Path, sql: str) -> int:
@@ -525,7 +542,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--result", type=Path, help=argparse.SUPPRESS)
     ap.add_argument("--profile", type=Path, help="with --child: write cProfile stats of the processing here")
     ap.add_argument("--duckdb-memory-limit", help="experiment: SET memory_limit on the run's DuckDB connection ('400MB')")
+    ap.add_argument("--launch", type=Path, help=argparse.SUPPRESS)  # internal: run the command after --, write its RSS
+    ap.add_argument("--timeout", type=float, default=1800, help=argparse.SUPPRESS)
+    ap.add_argument("command", nargs="*", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
+    if args.launch:
+        return launch(args.launch, args.command, args.timeout)
     if args.child:
         if args.profile:
             import cProfile

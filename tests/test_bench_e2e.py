@@ -4,6 +4,7 @@ as stored in the raw archive, by the catalogs' documented rules, not by the pars
 from __future__ import annotations
 
 import json
+import sys
 import time
 from pathlib import Path
 from types import SimpleNamespace
@@ -102,3 +103,14 @@ def test_small_synthetic_catalog_goes_through_the_real_path(tmp_path: Path) -> N
     # the figure is the stored observations over the processing time the child measured
     assert abs(figures["e2e_obs_per_s"] - b.notes["e2e_observations"] / b.notes["e2e_process_s"]) \
         <= 0.01 * figures["e2e_obs_per_s"]
+
+
+def test_peak_rss_is_the_childs_not_the_parents(tmp_path: Path) -> None:
+    """Linux carries a process's RSS high-water mark into a child forked from it: a bench process
+    holding gigabytes would report its own size as the child's. The launcher prevents that."""
+    from bench.e2e import run_child
+
+    ballast = b"\x01" * (600 * 2**20)  # 600 MB touched in this (the parent) process
+    run = run_child([sys.executable, "-c", "x = b'\\x01' * (50 * 2**20)"], tmp_path / "child.log")
+    assert len(ballast) and run.rc == 0
+    assert 50 <= run.peak_rss_mb < 300, run.peak_rss_mb  # the child's 50 MB and an interpreter, not 600 MB
