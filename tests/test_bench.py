@@ -1,7 +1,7 @@
 """The benchmark cannot rot: its generator and its ledger half run here at a tiny size (no dlt).
 
-The ledger half loads the synthetic history through the project's own path (warehouse.load +
-scd2.sql), and the time travel of the warehouse must give back, for every day, exactly the
+The ledger half loads the synthetic history through the project's own path (warehouse.load and
+the SCD2 layer, warehouse/sql/transform/50_scd2.sql), and the time travel of the warehouse must give back, for every day, exactly the
 snapshot the generator made; the checks the benchmark uses to claim `exact` must be able to fail.
 """
 from __future__ import annotations
