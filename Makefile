@@ -42,7 +42,8 @@ test: setup browser
 test-slow: setup
 	$(PY) -m pytest -q -m slow
 
-## make bench: llm-ledger's versioned load against dlt's scd2 merge on a synthetic catalog (~2-3 min);
+## make bench: llm-ledger's versioned load against dlt's scd2 merge on a synthetic catalog, as-of reads, the all-pairs
+## export and the end-to-end runs (bench/e2e.py) (~4 min);
 ## prints one JSON line and writes bench/results.json. dlt is installed only here, through the bench extra.
 .PHONY: bench
 BENCH_STAMP := $(VENV)/.bench-installed
