@@ -59,21 +59,19 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from pipeline.fields import FIELDS, OFFER_FIELDS, FieldType  # noqa: E402
+from pipeline.fields import FIELDS, OFFER_FIELDS, FieldType, arrow_type  # noqa: E402
 from pipeline.reconcile import OFFER_KEY, _hash  # noqa: E402  (the row hash reconcile builds)
 from warehouse import transform  # noqa: E402
 from warehouse.connection import connect  # noqa: E402
 from warehouse.load import apply_versions  # noqa: E402
 from warehouse.location import LakeWarehouse  # noqa: E402
 
-PRICE_TYPE = pa.decimal128(18, 9)  # DuckDB DECIMAL(18, 9), as offer_versions holds prices
+PRICE_TYPE = arrow_type(FieldType.DECIMAL)  # DuckDB DECIMAL(18, 9), as offer_versions holds prices
 NANO = pa.scalar(Decimal("0.000000001"), pa.decimal128(10, 9))
 FACT_COLUMNS = [*OFFER_KEY, *OFFER_FIELDS]  # what a rebuilt day is compared on
 PRICE_FIELDS = [f for f, t in OFFER_FIELDS.items() if t == FieldType.DECIMAL]
 ARROW_TYPES: dict[str, pa.DataType] = {c: pa.string() for c in OFFER_KEY} | {
-    f: {FieldType.DECIMAL: PRICE_TYPE, FieldType.INT: pa.int64(), FieldType.DATE: pa.date32(),
-        FieldType.BOOL: pa.bool_()}.get(t, pa.string())
-    for f, t in OFFER_FIELDS.items()
+    f: arrow_type(t) for f, t in OFFER_FIELDS.items()
 }
 STATIC_COLUMNS = [c for c in FACT_COLUMNS if c not in PRICE_FIELDS]  # fixed for an offer's life
 CREATORS = ["meta", "mistralai", "google", "qwen", "deepseek", "openai", "anthropic", "microsoft"]

@@ -10,6 +10,8 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Literal
 
+import pyarrow as pa
+
 Entity = Literal["model", "offer", "benchmark"]
 
 
@@ -92,6 +94,12 @@ KEYS: dict[Entity, tuple[str, ...]] = {
 FIELDS: dict[Entity, dict[str, FieldType]] = {
     "model": MODEL_FIELDS, "offer": OFFER_FIELDS, "benchmark": BENCHMARK_FIELDS,
 }
+
+
+def arrow_type(ftype: FieldType) -> pa.DataType:
+    """The Arrow type of a field as the warehouse stores it (prices DECIMAL(18, 9), exact)."""
+    return {FieldType.DECIMAL: pa.decimal128(18, 9), FieldType.INT: pa.int64(), FieldType.DATE: pa.date32(),
+            FieldType.BOOL: pa.bool_()}.get(ftype, pa.string())
 
 
 def field_type(entity: Entity, field: str) -> FieldType:

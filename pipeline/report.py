@@ -18,7 +18,7 @@ import duckdb
 import pyarrow as pa
 
 from pipeline.export import ExportResult
-from pipeline.fields import KEYS, OFFER_FIELDS, FieldType
+from pipeline.fields import KEYS, OFFER_FIELDS, arrow_type
 from pipeline.raw import FetchInfo
 from pipeline.run import RunSummary
 from warehouse import transform
@@ -180,15 +180,13 @@ class Snapshot:
         for (model, provider, pmid, variant), facts in self.offers.items():
             row = {**facts, "crawl_id": label, "model_id": model, "provider_id": provider, "variant": variant,
                    "provider_model_id": pmid}  # as the key holds it ('' when unknown)
-            for c in cols:
-                cols[c].append(row.get(c))
+            for c, values in cols.items():
+                values.append(row.get(c))
         return pa.table(cols, schema=_SNAPSHOT_SCHEMA)
 
 
-_ARROW = {FieldType.DECIMAL: pa.decimal128(18, 9), FieldType.INT: pa.int64(), FieldType.DATE: pa.date32(),
-          FieldType.BOOL: pa.bool_()}
 _SNAPSHOT_SCHEMA = pa.schema([("crawl_id", pa.string()), *((k, pa.string()) for k in KEYS["offer"]),
-                              *((f, _ARROW.get(t, pa.string())) for f, t in OFFER_FIELDS.items())])
+                              *((f, arrow_type(t)) for f, t in OFFER_FIELDS.items())])
 
 
 def snapshot(con: duckdb.DuckDBPyConnection) -> Snapshot:

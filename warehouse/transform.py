@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import re
 from functools import cache
+from importlib import resources
 
 import duckdb
 import jinja2
 
-from importlib import resources
-
 from pipeline.fields import FIELDS, KEYS, Entity, FieldType
+
 
 def _template_text(name: str) -> str:
     return resources.files("warehouse").joinpath("sql", "transform", name).read_text()
